@@ -1,0 +1,1 @@
+"""Tandem lab: real hosts in two zones, one command (see docs/lab.md)."""
