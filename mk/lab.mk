@@ -1,0 +1,33 @@
+# The lab: real hosts in two zones (lab/lab, described by lab/lab.toml; docs/lab.md).
+# `make lab` brings the lab up, then runs LAB_CONVERGE_TARGETS (configuration appended by the
+# platform issue, e.g. an Ansible converge target).
+LAB := $(PYTHON) lab/lab
+LAB_CONVERGE_TARGETS ?=
+
+.PHONY: lab lab-up lab-down lab-status test-lab test-lab-lifecycle test-lab-offline
+
+# The converge targets are appended by later mk files, so expand them at run time, in order.
+lab: lab-up ## bring up the lab and print how to reach it
+	@for t in $(LAB_CONVERGE_TARGETS); do $(MAKE) "$$t"; done
+
+lab-up: deps ## bring up the lab (idempotent: only what is missing)
+	@$(LAB) up
+
+lab-down: ## remove everything the lab made and verify nothing is left
+	@$(LAB) down
+
+lab-status: ## show the lab's hosts, zones and repository
+	@$(LAB) status
+
+test-lab-offline: ## lab tests that need no lab: description validation, schema, bad input
+	@$(PYTHON) -m unittest discover -s lab/tests -p 'test_offline*.py' -v
+
+OFFLINE_TESTS += test-lab-offline
+
+test-lab: ## lab tests against a lab that is up (make lab-up first)
+	@$(PYTHON) -m unittest discover -s lab/tests -p 'test_running*.py' -v
+
+LAB_TESTS += test-lab
+
+test-lab-lifecycle: deps ## up from nothing, idempotent second up, faults, down leaves nothing
+	@$(PYTHON) -m unittest discover -s lab/tests -p 'test_lifecycle*.py' -v
