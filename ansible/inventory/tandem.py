@@ -1,0 +1,118 @@
+#!/usr/bin/python3
+"""Tandem dynamic inventory: turns environment.json into Ansible groups and variables.
+
+The environment description (docs/inventory-contract.md) is the only input. Its path is
+$TANDEM_ENV_FILE, or $TANDEM_LAB_DIR/environment.json (TANDEM_LAB_DIR defaults to
+/var/lib/tandem-lab). Standard library only.
+
+  tandem.py --list          all groups with hostvars in _meta
+  tandem.py --host NAME     the variables of one host
+"""
+import argparse
+import ipaddress
+import json
+import os
+import sys
+
+SCHEMA = "tandem.environment/v1"
+GROUPS = ("lb", "app", "obs")
+
+
+class ContractError(Exception):
+    """The document is not a tandem.environment/v1 description."""
+
+
+def env_file():
+    explicit = os.environ.get("TANDEM_ENV_FILE")
+    if explicit:
+        return explicit
+    lab_dir = os.environ.get("TANDEM_LAB_DIR") or "/var/lib/tandem-lab"
+    return os.path.join(lab_dir, "environment.json")
+
+
+def load(path):
+    try:
+        with open(path, encoding="utf-8") as handle:
+            doc = json.load(handle)
+    except FileNotFoundError as exc:
+        raise ContractError(
+            f"{path}: no environment description (is the lab up? set TANDEM_ENV_FILE)") from exc
+    except json.JSONDecodeError as exc:
+        raise ContractError(f"{path}: not valid JSON: {exc}") from exc
+    if not isinstance(doc, dict) or doc.get("schema") != SCHEMA:
+        found = doc.get("schema") if isinstance(doc, dict) else type(doc).__name__
+        raise ContractError(f"{path}: schema is {found!r}, this inventory only reads {SCHEMA!r}")
+    for key in ("vip", "networks", "ssh", "hosts"):
+        if key not in doc:
+            raise ContractError(f"{path}: required field {key!r} is missing")
+    return doc
+
+
+def host_vars(doc, host):
+    ssh = doc["ssh"]
+    for key in ("name", "zone", "groups", "address", "interfaces"):
+        if key not in host:
+            raise ContractError(f"host {host.get('name', '?')!r}: required field {key!r} is missing")
+    ipaddress.ip_address(host["address"])
+    hv = {
+        "ansible_host": host["address"],
+        "ansible_user": ssh["user"],
+        "ansible_python_interpreter": "/usr/bin/python3",
+        "zone": host["zone"],
+        "address": host["address"],
+        "interfaces": host["interfaces"],
+    }
+    if ssh.get("private_key_file"):
+        hv["ansible_ssh_private_key_file"] = ssh["private_key_file"]
+    if ssh.get("common_args"):
+        hv["ansible_ssh_common_args"] = ssh["common_args"]
+    if ssh["user"] != "root":
+        # The admin user has passwordless sudo (contract); every task runs through it.
+        hv["ansible_become"] = True
+    return hv
+
+
+def inventory(doc):
+    inv = {
+        "_meta": {"hostvars": {}},
+        "all": {
+            "children": ["ungrouped", *GROUPS],
+            "vars": {
+                "tandem_environment_name": doc.get("name", ""),
+                "tandem_provider": doc.get("provider", ""),
+                "vip": doc["vip"],
+                "networks": doc["networks"],
+                "apt": doc.get("apt", {}),
+            },
+        },
+    }
+    for group in GROUPS:
+        inv[group] = {"hosts": []}
+    for host in sorted(doc["hosts"], key=lambda h: h.get("name", "")):
+        inv["_meta"]["hostvars"][host["name"]] = host_vars(doc, host)
+        for group in host["groups"]:
+            inv.setdefault(group, {"hosts": []})["hosts"].append(host["name"])
+    return inv
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    mode = parser.add_mutually_exclusive_group(required=True)
+    mode.add_argument("--list", action="store_true")
+    mode.add_argument("--host")
+    args = parser.parse_args(argv)
+    try:
+        inv = inventory(load(env_file()))
+    except (ContractError, KeyError, ValueError) as exc:
+        print(f"tandem inventory: {exc}", file=sys.stderr)
+        return 1
+    if args.list:
+        json.dump(inv, sys.stdout, indent=1, sort_keys=True)
+    else:
+        json.dump(inv["_meta"]["hostvars"].get(args.host, {}), sys.stdout, indent=1, sort_keys=True)
+    sys.stdout.write("\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
