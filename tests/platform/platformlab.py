@@ -1,0 +1,103 @@
+"""Helpers for the platform tests: the environment description, SSH to hosts, commands in the
+client namespace (the internet), ansible-playbook runs. Stdlib only; every wait has a deadline."""
+import json
+import os
+import subprocess
+import sys
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+REPO = os.path.dirname(os.path.dirname(HERE))
+ANSIBLE_DIR = os.path.join(REPO, "ansible")
+PROBE = os.path.join(HERE, "client_probe.py")
+PYTHON = "/usr/bin/python3"
+
+
+def env_file():
+    return os.environ.get("TANDEM_ENV_FILE") or os.path.join(
+        os.environ.get("TANDEM_LAB_DIR") or "/var/lib/tandem-lab", "environment.json")
+
+
+def environment():
+    with open(env_file(), encoding="utf-8") as handle:
+        return json.load(handle)
+
+
+def cache_dir():
+    return os.environ.get("TANDEM_CACHE") or os.path.join(
+        os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "tandem")
+
+
+def ca_file():
+    return os.path.join(cache_dir(), "pki", "ca.pem")
+
+
+def hosts(group=None):
+    return [h for h in environment()["hosts"] if group is None or group in h["groups"]]
+
+
+def host(name):
+    return next(h for h in environment()["hosts"] if h["name"] == name)
+
+
+def run(argv, timeout=120, env=None, cwd=None):
+    full_env = dict(os.environ)
+    full_env.update(env or {})
+    return subprocess.run(argv, text=True, timeout=timeout, env=full_env, cwd=cwd,
+                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, check=False)
+
+
+def ssh_argv(address, *cmd, extra=()):
+    ssh = environment()["ssh"]
+    return ["ssh", "-i", ssh["private_key_file"], *ssh.get("common_args", "").split(),
+            "-o", "BatchMode=yes", "-o", "ConnectTimeout=5", "-o", "LogLevel=ERROR", *extra,
+            f"{ssh['user']}@{address}", *cmd]
+
+
+def ssh(name, command, timeout=60):
+    """Run a shell command on a host as the admin user (sudo inside the command if needed)."""
+    return run(ssh_argv(host(name)["address"], command), timeout=timeout)
+
+
+def client_netns():
+    explicit = os.environ.get("TANDEM_CLIENT_NETNS")
+    if explicit:
+        return explicit
+    names = [line.split()[0] for line in run(["ip", "netns", "list"]).stdout.splitlines() if line.strip()]
+    found = [n for n in names if n.endswith("-client")]
+    if len(found) != 1:
+        raise AssertionError(f"cannot find the lab's client netns (set TANDEM_CLIENT_NETNS): {names}")
+    return found[0]
+
+
+def client_probe(*args, timeout=120):
+    """Run client_probe.py inside the client namespace (public segment, stands for the internet)."""
+    proc = run(["ip", "netns", "exec", client_netns(), PYTHON, PROBE, *args], timeout=timeout)
+    if proc.returncode != 0:
+        raise AssertionError(f"client probe {args} failed rc={proc.returncode}\n{proc.stdout}\n{proc.stderr}")
+    return json.loads(proc.stdout)
+
+
+def playbook(*args, timeout=900, env=None):
+    e = {"ANSIBLE_CONFIG": os.path.join(ANSIBLE_DIR, "ansible.cfg"), "TANDEM_ENV_FILE": env_file(),
+         "TANDEM_DIST_DIR": os.environ.get("TANDEM_DIST_DIR") or os.path.join(REPO, "dist"),
+         "ANSIBLE_FORCE_COLOR": "0", "ANSIBLE_NOCOLOR": "1"}
+    e.update(env or {})
+    return run([PYTHON, "/usr/bin/ansible-playbook", "site.yml", *args], timeout=timeout, env=e, cwd=ANSIBLE_DIR)
+
+
+def recap(output):
+    sys.path.insert(0, HERE)
+    import recap as recap_module  # pylint: disable=import-outside-toplevel
+    return recap_module.parse(output)
+
+
+def wait_until(predicate, deadline_s, what, interval=0.2):
+    end = time.monotonic() + deadline_s
+    while True:
+        value = predicate()
+        if value:
+            return value
+        if time.monotonic() > end:
+            raise AssertionError(f"timed out after {deadline_s} s waiting for {what}")
+        time.sleep(interval)

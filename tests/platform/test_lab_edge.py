@@ -1,0 +1,65 @@
+"""The request path from the internet (the client namespace): VIP -> HAProxy -> apps in both zones."""
+import unittest
+
+import platformlab as pl
+
+
+class EdgeTest(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.env = pl.environment()
+        cls.vip = cls.env["vip"]["address"]
+        cls.ca = pl.ca_file()
+
+    def test_hello_reaches_every_app_host_of_both_zones(self):
+        result = pl.client_probe("hello", self.vip, self.ca, "100")
+        print(f"\n  hello x100 via https://{self.vip}: statuses={result['statuses']} hosts={result['hosts']} "
+              f"zones={result['zones']} versions={result['versions']} tls={result['tls']} latency_ms={result['latency_ms']}")
+        self.assertEqual(result["statuses"], {"200": 100})
+        apps = {h["name"] for h in pl.hosts("app")}
+        self.assertEqual(set(result["hosts"]), apps, "every app host answers through the VIP")
+        self.assertEqual(set(result["zones"]), {h["zone"] for h in pl.hosts("app")}, "both zones answer")
+        self.assertEqual(len(result["versions"]), 1)
+        self.assertIn("x-request-id", result["headers"])
+        self.assertIn(result["tls"]["version"], ("TLSv1.2", "TLSv1.3"))
+
+    def test_hsts_header(self):
+        result = pl.client_probe("hello", self.vip, self.ca, "1")
+        hsts = result["headers"].get("strict-transport-security", "")
+        self.assertRegex(hsts, r"max-age=\d{7,}")
+
+    def test_plain_http_redirects_to_https(self):
+        result = pl.client_probe("redirect", self.vip)
+        self.assertIn(result["status"], (301, 308))
+        self.assertTrue(result["location"].startswith(f"https://{self.vip}/api/v1/hello"), result)
+
+    def test_bad_echo_is_a_problem_json_400_through_the_lb(self):
+        result = pl.client_probe("badecho", self.vip, self.ca)
+        self.assertEqual(result["status"], 400, result)
+        self.assertTrue(result["content_type"].startswith("application/problem+json"), result)
+
+    def test_only_80_and_443_on_the_vip_answer_from_the_internet(self):
+        lb_public = [i["address"] for h in pl.hosts("lb") for i in h["interfaces"]
+                     if i["network"] == self.env["vip"]["network"]]
+        closed = [f"{a}:{p}" for a in [self.vip, *lb_public] for p in (22, 8405, 9100, 8080, 9090)]
+        closed += [f"{a}:{p}" for a in lb_public for p in (80, 443)]
+        open_ = [f"{self.vip}:80", f"{self.vip}:443"]
+        result = pl.client_probe("ports", "1.0", *closed, *open_)
+        print(f"\n  probes from the client: {sum(r['result'] != 'open' for r in result.values())} closed, "
+              f"{sum(r['result'] == 'open' for r in result.values())} open")
+        for target in closed:
+            self.assertNotEqual(result[target]["result"], "open", f"{target} answers from the internet")
+        for target in open_:
+            self.assertEqual(result[target]["result"], "open", f"{target} should answer")
+
+    def test_app_hosts_and_obs_are_unreachable_from_the_internet(self):
+        targets = [f"{h['address']}:{p}" for h in pl.hosts("app") for p in (22, 8080, 9090, 9100)]
+        targets += [f"{h['address']}:{p}" for h in pl.hosts("obs") for p in (22, 9100, 8428, 9093, 9411, 19532)]
+        targets += [f"{h['address']}:{p}" for h in pl.hosts("lb") for p in (22, 80, 443, 8405, 9100)]
+        result = pl.client_probe("ports", "1.0", *targets)
+        for target in targets:
+            self.assertNotEqual(result[target]["result"], "open", f"{target} answers from the internet")
+
+
+if __name__ == "__main__":
+    unittest.main()

@@ -1,0 +1,126 @@
+"""Offline tests (no lab): the inventory script, the release tool and the recap parser."""
+import json
+import os
+import shutil
+import subprocess
+import tempfile
+import unittest
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+REPO = os.path.dirname(os.path.dirname(HERE))
+INVENTORY = os.path.join(REPO, "ansible", "inventory", "tandem.py")
+FIXTURE = os.path.join(HERE, "fixtures", "environment.json")
+RELEASE = os.path.join(REPO, "tools", "release")
+
+
+def inventory(env_file, *args):
+    env = dict(os.environ, TANDEM_ENV_FILE=env_file)
+    return subprocess.run(["/usr/bin/python3", INVENTORY, *(args or ("--list",))], env=env, text=True,
+                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, check=False)
+
+
+class InventoryTest(unittest.TestCase):
+    def test_groups_and_host_vars(self):
+        proc = inventory(FIXTURE)
+        self.assertEqual(proc.returncode, 0, proc.stderr)
+        inv = json.loads(proc.stdout)
+        self.assertEqual(inv["lb"]["hosts"], ["lb-a", "lb-b"])
+        self.assertEqual(inv["app"]["hosts"], ["app-a1", "app-a2", "app-b1", "app-b2"])
+        self.assertEqual(inv["obs"]["hosts"], ["obs"])
+        hv = inv["_meta"]["hostvars"]["lb-b"]
+        self.assertEqual(hv["ansible_host"], "10.10.2.2")
+        self.assertEqual(hv["zone"], "b")
+        self.assertEqual(hv["ansible_python_interpreter"], "/usr/bin/python3")
+        self.assertTrue(hv["ansible_become"])
+        self.assertEqual([i["network"] for i in hv["interfaces"]], ["zone-b", "public"])
+        self.assertEqual(inv["all"]["vars"]["vip"]["address"], "10.10.3.100")
+        self.assertIn("admin", inv["all"]["vars"]["networks"])
+
+    def test_host_mode(self):
+        proc = inventory(FIXTURE, "--host", "app-b2")
+        self.assertEqual(json.loads(proc.stdout)["address"], "10.10.2.12")
+
+    def test_refuses_another_schema(self):
+        with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as handle:
+            with open(FIXTURE, encoding="utf-8") as fixture:
+                doc = json.load(fixture)
+            doc["schema"] = "tandem.environment/v2"
+            json.dump(doc, handle)
+        self.addCleanup(os.unlink, handle.name)
+        proc = inventory(handle.name)
+        self.assertNotEqual(proc.returncode, 0)
+        self.assertIn("schema is 'tandem.environment/v2'", proc.stderr)
+        self.assertIn("tandem.environment/v1", proc.stderr)
+
+    def test_missing_file_is_a_clear_error(self):
+        proc = inventory("/nonexistent/environment.json")
+        self.assertNotEqual(proc.returncode, 0)
+        self.assertIn("no environment description", proc.stderr)
+
+
+class ReleaseTest(unittest.TestCase):
+    def setUp(self):
+        self.tmp = tempfile.mkdtemp(prefix="tandem-release-test-")
+        self.addCleanup(shutil.rmtree, self.tmp)
+        self.dist = os.path.join(self.tmp, "dist")
+        os.mkdir(self.dist)
+        for name, content in (("tandem-service-9.9.9.jar", b"jar"), ("opentelemetry-javaagent-1.2.3.jar", b"agent")):
+            path = os.path.join(self.dist, name)
+            with open(path, "wb") as handle:
+                handle.write(content)
+            digest = subprocess.run(["sha256sum", name], cwd=self.dist, text=True, stdout=subprocess.PIPE, check=True)
+            with open(path + ".sha256", "w", encoding="utf-8") as handle:
+                handle.write(digest.stdout)
+        with open(os.path.join(self.dist, "tandem-service-9.9.9.cdx.json"), "w", encoding="utf-8") as handle:
+            handle.write("{}\n")
+        self.env = dict(os.environ, TANDEM_CACHE=os.path.join(self.tmp, "cache"), SOURCE_DATE_EPOCH="1700000000")
+
+    def release(self):
+        return subprocess.run([RELEASE, self.dist], env=self.env, cwd=self.tmp, text=True,
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, check=False)
+
+    def test_reproducible_signed_and_verifiable_with_gpgv(self):
+        first = self.release()
+        self.assertEqual(first.returncode, 0, first.stderr)
+        tarball = os.path.join(self.dist, "tandem-service-9.9.9.tar.gz")
+        with open(tarball, "rb") as handle:
+            one = handle.read()
+        second = self.release()
+        self.assertEqual(second.returncode, 0, second.stderr)
+        with open(tarball, "rb") as handle:
+            self.assertEqual(one, handle.read(), "two releases of the same inputs differ")
+        key = os.path.join(self.tmp, "cache", "release-key", "release-signing-key.gpg")
+        ok = subprocess.run(["gpgv", "--keyring", key, tarball + ".sig", tarball], check=False,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        self.assertEqual(ok.returncode, 0)
+        listing = subprocess.run(["tar", "tzf", tarball], text=True, stdout=subprocess.PIPE, check=True).stdout.split()
+        self.assertEqual(listing, ["manifest.json", "opentelemetry-javaagent.jar", "sbom.cdx.json", "tandem-service.jar"])
+        with open(os.path.join(self.dist, "tandem-release.json"), encoding="utf-8") as handle:
+            pointer = json.load(handle)
+        self.assertEqual(pointer["version"], "9.9.9")
+        with open(tarball, "r+b") as handle:
+            handle.seek(len(one) // 2)
+            handle.write(bytes([one[len(one) // 2] ^ 1]))
+        bad = subprocess.run(["gpgv", "--keyring", key, tarball + ".sig", tarball], check=False,
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        self.assertNotEqual(bad.returncode, 0)
+
+    def test_refuses_inputs_that_do_not_match_their_digest(self):
+        with open(os.path.join(self.dist, "tandem-service-9.9.9.jar"), "ab") as handle:
+            handle.write(b"x")
+        proc = self.release()
+        self.assertNotEqual(proc.returncode, 0)
+        self.assertIn("does not match", proc.stderr)
+
+
+class RecapTest(unittest.TestCase):
+    def test_parse(self):
+        import recap  # pylint: disable=import-outside-toplevel
+        text = ("PLAY RECAP ***\nlb-a : ok=10 changed=0 unreachable=0 failed=0 skipped=1 rescued=0 ignored=0\n"
+                "app-a1                     : ok=5    changed=2    unreachable=0    failed=0\n")
+        self.assertEqual(recap.parse(text), {"lb-a": {"ok": 10, "changed": 0, "unreachable": 0, "failed": 0},
+                                             "app-a1": {"ok": 5, "changed": 2, "unreachable": 0, "failed": 0}})
+
+
+if __name__ == "__main__":
+    unittest.main()
