@@ -114,8 +114,7 @@ def leftovers(lab):
     left += [f"nspawn pid {p}" for p in hosts.stray_nspawn()]
     left += [f"mount {m}" for m in hosts.lab_mounts()]
     left += [f"cgroup {d}" for d in hosts.cgroup_dirs() if os.path.exists(d)]
-    if repo.http_pid():
-        left.append(f"repository server pid {repo.http_pid()}")
+    left += [f"repository server pid {p}" for p in repo.stray_servers()]
     agent = subprocess.run(["pgrep", "-f", f"gpg-agent --homedir {repo.gnupg_home()}"], stdout=subprocess.PIPE,
                            text=True).stdout.split()
     left += [f"gpg-agent pid {p}" for p in agent]

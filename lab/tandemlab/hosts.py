@@ -338,5 +338,6 @@ def down(lab):
         shutil.rmtree(machines_dir(), ignore_errors=True)
     for d in cgroup_dirs():
         _rmdir_tree(d)
-    for p in glob.glob(os.path.join(state_dir(), "run", "*.pid")):
-        os.remove(p)
+    for h in lab.hosts.values():
+        if os.path.exists(pidfile(h)):
+            os.remove(pidfile(h))

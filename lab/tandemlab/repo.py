@@ -206,6 +206,7 @@ def _port_open(addr, port):
 def ensure_server(lab):
     if http_pid():
         return False
+    stop_server()   # a server whose pid file was lost would hold the port
     os.makedirs(os.path.join(state_dir(), "run"), exist_ok=True)
     os.makedirs(os.path.join(state_dir(), "logs"), exist_ok=True)
     logf = open(os.path.join(state_dir(), "logs", "http.log"), "ab")
@@ -224,11 +225,28 @@ def ensure_server(lab):
     return True
 
 
+def stray_servers():
+    """Every repository server serving this state dir, whether or not its pid file knows it."""
+    want = repo_root().encode()
+    out = []
+    for p in glob.glob("/proc/[0-9]*"):
+        pid = int(p[6:])
+        cmd = proc_cmdline(pid)
+        if b"http.server" in cmd and want in cmd and pid_alive(pid):
+            out.append(pid)
+    return out
+
+
 def stop_server():
-    pid = http_pid()
-    if pid:
+    pids = set(stray_servers())
+    if http_pid():
+        pids.add(http_pid())
+    for pid in pids:
         os.kill(pid, 15)
-        wait_pid_exit(pid, 5)
+    for pid in pids:
+        if not wait_pid_exit(pid, 5):
+            os.kill(pid, 9)
+            wait_pid_exit(pid, 5)
     if os.path.exists(http_pidfile()):
         os.remove(http_pidfile())
-    return bool(pid)
+    return bool(pids)
