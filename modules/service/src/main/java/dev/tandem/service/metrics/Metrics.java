@@ -40,6 +40,10 @@ public final class Metrics implements AutoCloseable {
 
   public Metrics(BuildInfo build) {
     registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    // Per-request byte-size summaries cost more than they tell for small JSON answers (measured with
+    // tools/bench-service); request counts, latency histograms and active requests stay.
+    registry.config().meterFilter(MeterFilter.denyNameStartsWith("vertx.http.server.request.bytes"));
+    registry.config().meterFilter(MeterFilter.denyNameStartsWith("vertx.http.server.response.bytes"));
     registry.config().meterFilter(new MeterFilter() {
       @Override
       public DistributionStatisticConfig configure(Meter.Id id, DistributionStatisticConfig config) {
