@@ -34,7 +34,7 @@ test-service: ## service unit and integration tests (./mvnw verify)
 
 test-reproducible: ## build the release jar twice from clean and compare sha256
 	$(MVNW) $(MVN_BUILD_PROPS) -DskipTests clean package -q
-	tmp=$$(mktemp -d) && trap 'rm -rf "$$tmp"' EXIT && \
+	@tmp=$$(mktemp -d) && trap 'rm -rf "$$tmp"' EXIT && \
 	cp $(SERVICE_JAR) "$$tmp/first.jar" && \
 	$(MVNW) $(MVN_BUILD_PROPS) -DskipTests clean package -q && \
 	a=$$(sha256sum < "$$tmp/first.jar" | cut -d' ' -f1) && \
