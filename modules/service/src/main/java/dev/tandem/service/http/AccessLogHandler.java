@@ -44,7 +44,8 @@ public final class AccessLogHandler implements Handler<RoutingContext> {
     }
     SocketAddress remote = req.remoteAddress();
     double durationMs = (System.nanoTime() - startNanos) / 1_000_000.0;
-    ACCESS.info("{} {} {}", kv("method", req.method().name()), kv("path", req.path()),
+    // A constant message: the fields carry the data, and nothing is formatted on the event loop.
+    ACCESS.info("access", kv("method", req.method().name()), kv("path", req.path()),
         kv("status", ctx.response().getStatusCode()),
         kv("route", route),
         kv("duration_ms", Math.round(durationMs * 1000.0) / 1000.0),
