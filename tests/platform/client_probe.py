@@ -5,6 +5,8 @@
   client_probe.py redirect VIP          plain HTTP GET: status and Location
   client_probe.py badecho VIP CA        POST invalid JSON to /api/v1/echo over HTTPS
   client_probe.py ports TIMEOUT ADDR:PORT...   TCP connect to each; open / refused / timeout
+  client_probe.py watch VIP CA SECONDS UNTIL    new HTTPS GET every 20 ms; stop once UNTIL (an LB name)
+                                        has answered for 1 s; prints each sample as it comes: [t, served-by or error]
 """
 import collections
 import http.client
@@ -88,10 +90,37 @@ def ports(timeout, *targets):
         return dict(pool.map(lambda t: probe(t, float(timeout)), targets))
 
 
+def watch(vip, ca, seconds, until):
+    ctx = tls_context(ca)
+    samples, start, seen_until = [], time.monotonic(), None
+    while time.monotonic() - start < float(seconds):
+        t = time.monotonic() - start
+        try:
+            conn = http.client.HTTPSConnection(vip, 443, context=ctx, timeout=0.5)
+            conn.request("GET", "/api/v1/hello?name=watch")
+            resp = conn.getresponse()
+            resp.read()
+            conn.close()
+            who = resp.getheader("X-Served-By") if resp.status == 200 else f"status:{resp.status}"
+        except (OSError, http.client.HTTPException) as exc:
+            who = f"error:{type(exc).__name__}"
+        samples.append((round(t, 3), who))
+        print(json.dumps([round(t, 3), who]), flush=True)
+        if who == until:
+            seen_until = seen_until if seen_until is not None else t
+            if t - seen_until >= 1.0:
+                break
+        else:
+            seen_until = None
+        time.sleep(max(0.0, 0.02 - (time.monotonic() - start - t)))
+    return None
+
+
 def main(argv):
     command, args = argv[0], argv[1:]
-    result = {"hello": hello, "redirect": redirect, "badecho": badecho, "ports": ports}[command](*args)
-    json.dump(result, sys.stdout)
+    result = {"hello": hello, "redirect": redirect, "badecho": badecho, "ports": ports, "watch": watch}[command](*args)
+    if result is not None:
+        json.dump(result, sys.stdout)
     return 0
 
 

@@ -16,7 +16,12 @@ class IdempotenceTest(unittest.TestCase):
         result = pl.recap(second.stdout)
         print(f"\n  second site.yml run: {took:.1f} s, " +
               ", ".join(f"{h} changed={r['changed']}" for h, r in sorted(result.items())))
-        changed = [line for line in second.stdout.splitlines() if line.startswith("changed:")]
+        changed, task = [], ""
+        for line in second.stdout.splitlines():
+            if line.startswith("TASK ["):
+                task = line.split("]")[0] + "]"
+            elif line.startswith("changed:"):
+                changed.append(f"{task} {line}")
         self.assertTrue(result)
         self.assertEqual({h: r["changed"] for h, r in result.items() if r["changed"]}, {}, "\n".join(changed))
 
