@@ -4,6 +4,7 @@
   client_probe.py hello VIP CA N        N HTTPS GETs of /api/v1/hello (new connection each)
   client_probe.py redirect VIP          plain HTTP GET: status and Location
   client_probe.py badecho VIP CA        POST invalid JSON to /api/v1/echo over HTTPS
+  client_probe.py once VIP CA            one HTTPS GET of /api/v1/hello: status, type, body
   client_probe.py ports TIMEOUT ADDR:PORT...   TCP connect to each; open / refused / timeout
   client_probe.py watch VIP CA SECONDS UNTIL    new HTTPS GET every 20 ms; stop once UNTIL (an LB name)
                                         has answered for 1 s; prints each sample as it comes: [t, served-by or error]
@@ -116,9 +117,19 @@ def watch(vip, ca, seconds, until):
     return None
 
 
+def once(vip, ca):
+    """One HTTPS GET: status, content type and the start of the body."""
+    conn = http.client.HTTPSConnection(vip, 443, context=tls_context(ca), timeout=5)
+    conn.request("GET", "/api/v1/hello?name=once")
+    resp = conn.getresponse()
+    body = resp.read().decode("utf-8", "replace")
+    return {"status": resp.status, "content_type": resp.getheader("Content-Type"),
+            "retry_after": resp.getheader("Retry-After"), "body": body[:300]}
+
+
 def main(argv):
     command, args = argv[0], argv[1:]
-    result = {"hello": hello, "redirect": redirect, "badecho": badecho, "ports": ports, "watch": watch}[command](*args)
+    result = {"hello": hello, "redirect": redirect, "badecho": badecho, "ports": ports, "watch": watch, "once": once}[command](*args)
     if result is not None:
         json.dump(result, sys.stdout)
     return 0
