@@ -110,6 +110,22 @@ def _add_to_group(r, rel, group, user):
         fh.write("\n".join(lines) + "\n")
 
 
+FIRSTBOOT_UNIT = """\
+[Unit]
+Description=Lab first boot: refresh the package lists (as cloud-init's package_update)
+ConditionPathExists=!/var/lib/lab-firstboot/done
+
+[Service]
+Type=oneshot
+StateDirectory=lab-firstboot
+ExecStart=/usr/bin/apt-get update -q --error-on=any
+ExecStart=/usr/bin/touch /var/lib/lab-firstboot/done
+
+[Install]
+WantedBy=multi-user.target
+"""
+
+
 def seed(lab, h, r, ssh_pub):
     """What cloud-init would do at first boot: hostname, hosts, machine-id, host keys, admin user."""
     _w(r, "etc/hostname", f"{h.name}\n")
@@ -148,6 +164,13 @@ def seed(lab, h, r, ssh_pub):
     os.makedirs(os.path.join(r, "etc/apt/keyrings"), exist_ok=True)
     with open(os.path.join(r, "etc/apt/keyrings/tandem-lab.gpg"), "wb") as f:
         f.write(key)
+    # as cloud-init's package_update: refresh the package lists once, at first boot (a failure leaves
+    # systemd degraded, which `up` reports with the unit's name)
+    _w(r, "etc/systemd/system/lab-firstboot.service", FIRSTBOOT_UNIT)
+    os.makedirs(os.path.join(r, "etc/systemd/system/multi-user.target.wants"), exist_ok=True)
+    link = os.path.join(r, "etc/systemd/system/multi-user.target.wants/lab-firstboot.service")
+    if not os.path.lexists(link):
+        os.symlink("/etc/systemd/system/lab-firstboot.service", link)
     _w(r, "etc/apt/sources.list.d/tandem-lab.sources",
        f"Types: deb\nURIs: {lab.apt_uri}\nSuites: {lab.suite}\nComponents: main\n"
        f"Signed-By: /etc/apt/keyrings/tandem-lab.gpg\n")
@@ -215,8 +238,11 @@ def start(lab, h):
     cmd = ["systemd-nspawn", "-D", root(h), "-M", h.name, "-b", "--register=no", "--keep-unit",
            f"--network-namespace-path=/run/netns/{h.netns}", "--capability=CAP_NET_ADMIN",
            "--console=passive"]
+    # Each host has its own network namespace, so its /proc/sys/net is its own: make it writable (the
+    # rest of /proc/sys stays read-only), so the hardening role sets network sysctls as on a VM.
+    env = dict(os.environ, SYSTEMD_NSPAWN_API_VFS_WRITABLE="network")
     p = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=logf, stderr=logf, preexec_fn=enter_cgroup,
-                         start_new_session=True)
+                         start_new_session=True, env=env)
     with open(pidfile(h), "w") as f:
         f.write(f"{p.pid}\n")
     return True
