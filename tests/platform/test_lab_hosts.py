@@ -23,6 +23,27 @@ class SshTest(unittest.TestCase):
                 self.assertEqual(proc.stdout.strip(), "ok", proc.stderr)
 
 
+class NetworkSysctlTest(unittest.TestCase):
+    """The hardening role's network sysctls are live, not only written to a file."""
+    WANTED = {
+        "net.ipv4.conf.all.accept_redirects": "0",
+        "net.ipv4.conf.all.send_redirects": "0",
+        "net.ipv4.conf.all.accept_source_route": "0",
+        "net.ipv4.conf.all.log_martians": "1",
+        "net.ipv4.tcp_rfc1337": "1",
+    }
+
+    def test_live_values_on_every_host(self):
+        for h in pl.hosts():
+            with self.subTest(host=h["name"]):
+                keys = list(self.WANTED) + ["net.ipv4.conf.all.rp_filter"]
+                proc = pl.ssh(h["name"], "cat " + " ".join("/proc/sys/" + k.replace(".", "/") for k in keys))
+                *values, rp_filter = proc.stdout.split()
+                self.assertEqual(dict(zip(self.WANTED, values)), self.WANTED, proc.stderr)
+                # strict reverse-path filtering, loose on the two-legged load balancers
+                self.assertEqual(rp_filter, "2" if len(h["interfaces"]) > 1 else "1")
+
+
 class ServiceSandboxTest(unittest.TestCase):
     def setUp(self):
         self.app = pl.hosts("app")[0]["name"]
