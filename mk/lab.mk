@@ -7,8 +7,12 @@ LAB_CONVERGE_TARGETS ?=
 .PHONY: lab lab-up lab-down lab-status test-lab test-lab-lifecycle test-lab-offline
 
 # The converge targets are appended by later mk files, so expand them at run time, in order.
-lab: lab-up ## bring up the lab and print how to reach it
+lab: lab-up ## bring up the lab, configure it, and print how to reach it
 	@for t in $(LAB_CONVERGE_TARGETS); do $(MAKE) "$$t"; done
+	@vip=$$(jq -r .vip.address "$$($(LAB) env)"); \
+	 echo; echo "Tandem is up. From this machine:"; \
+	 echo "  curl --cacert $(TANDEM_CACHE)/pki/ca.pem https://$$vip/api/v1/hello?name=you"; \
+	 echo "  lab/lab status | lab/lab ssh HOST | make lab-down"
 
 lab-up: deps ## bring up the lab (idempotent: only what is missing)
 	@$(LAB) up
