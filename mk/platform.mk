@@ -10,7 +10,7 @@ ANSIBLE_PLAYBOOK := cd $(ANSIBLE_DIR) && ANSIBLE_CONFIG=ansible.cfg TANDEM_ENV_F
 LINT_ENV_FILE := $(CURDIR)/tests/platform/fixtures/environment.json
 PLATFORM_LOG_DIR ?= $(TANDEM_CACHE)/platform-logs
 
-.PHONY: lint lint-ansible lint-yaml lint-shell release converge test-platform test-idempotence test-platform-offline
+.PHONY: lint lint-ansible lint-yaml lint-shell release converge test-dry-run test-platform test-idempotence test-platform-offline
 
 lint: lint-yaml lint-ansible lint-shell ## lint Ansible (production profile), YAML and every shell script
 
@@ -50,6 +50,13 @@ test-idempotence: ## run site.yml again and fail unless every host reports chang
 	$(ANSIBLE_PLAYBOOK) site.yml 2>&1 | tee $(PLATFORM_LOG_DIR)/idempotence.log
 	@$(PYTHON) tests/platform/recap.py $(PLATFORM_LOG_DIR)/idempotence.log
 
+test-dry-run: release ## --check --diff against bare hosts: nothing fails, every host predicts changes
+	@mkdir -p $(PLATFORM_LOG_DIR)
+	@echo "site.yml --check --diff (log: $(PLATFORM_LOG_DIR)/dry-run.log)"
+	@$(ANSIBLE_PLAYBOOK) site.yml --check --diff > $(PLATFORM_LOG_DIR)/dry-run.log 2>&1 || \
+	  grep -A4 '^fatal' $(PLATFORM_LOG_DIR)/dry-run.log | head -n 40
+	@$(PYTHON) tests/platform/recap.py --dry-run $(PLATFORM_LOG_DIR)/dry-run.log
+
 test-platform: ## lab-backed platform tests against a converged lab
 	TANDEM_ENV_FILE=$(abspath $(PLATFORM_ENV_FILE)) $(PYTHON) -m unittest discover -s tests/platform -p 'test_lab_*.py' -v
 
@@ -57,3 +64,5 @@ LAB_CONVERGE_TARGETS += release converge
 # One lab session (`make test`) runs the platform suite; its test_lab_idempotence is the same
 # second run as `make test-idempotence`, so the session does not run that target again.
 LAB_TESTS += test-platform
+# A dry run is only worth something against hosts that are still bare.
+LAB_BARE_TESTS += test-dry-run

@@ -1,5 +1,10 @@
 #!/usr/bin/python3
-"""Read an ansible-playbook log and fail unless every host in the PLAY RECAP has changed=0 and failed=0."""
+"""Read an ansible-playbook log and judge its PLAY RECAP.
+
+  recap.py LOG            idempotence: every host changed=0, failed=0, unreachable=0
+  recap.py --dry-run LOG  a --check run on bare hosts: no host failed or unreachable, and every
+                          managed host reports changes (the dry run saw what a real run would do)
+"""
 import re
 import sys
 
@@ -19,21 +24,32 @@ def parse(text):
     return hosts
 
 
-def main(path):
+def main(args):
+    dry_run = args[:1] == ["--dry-run"]
+    path = args[-1]
     with open(path, encoding="utf-8", errors="replace") as handle:
         hosts = parse(handle.read())
     if not hosts:
         print(f"{path}: no PLAY RECAP found", file=sys.stderr)
         return 1
-    bad = {h: r for h, r in hosts.items() if r["changed"] or r["failed"] or r["unreachable"]}
     for host, result in sorted(hosts.items()):
         print(f"  {host:10} ok={result['ok']} changed={result['changed']} failed={result['failed']} unreachable={result['unreachable']}")
-    if bad:
-        print(f"idempotence: FAILED, {len(bad)} host(s) changed or failed: {', '.join(sorted(bad))}", file=sys.stderr)
+    what = "dry run" if dry_run else "idempotence"
+    broken = sorted(h for h, r in hosts.items() if r["failed"] or r["unreachable"])
+    if dry_run:
+        # localhost only builds the lab PKI on the controller, which a dry run may find in place
+        wrong = sorted(h for h, r in hosts.items() if h != "localhost" and not r["changed"])
+        verdict = "predicted no change"
+    else:
+        wrong = sorted(h for h, r in hosts.items() if r["changed"])
+        verdict = "changed"
+    if broken or wrong:
+        print(f"{what}: FAILED, failed or unreachable: {', '.join(broken) or 'none'}; "
+              f"{verdict}: {', '.join(wrong) or 'none'}", file=sys.stderr)
         return 1
-    print(f"idempotence: ok, changed=0 on all {len(hosts)} hosts")
+    print(f"{what}: ok on all {len(hosts)} hosts" + ("" if dry_run else ", changed=0"))
     return 0
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1]))
+    sys.exit(main(sys.argv[1:]))

@@ -1,4 +1,6 @@
 """Offline tests (no lab): the inventory script, the release tool and the recap parser."""
+import contextlib
+import io
 import json
 import os
 import shutil
@@ -120,6 +122,25 @@ class RecapTest(unittest.TestCase):
                 "app-a1                     : ok=5    changed=2    unreachable=0    failed=0\n")
         self.assertEqual(recap.parse(text), {"lb-a": {"ok": 10, "changed": 0, "unreachable": 0, "failed": 0},
                                              "app-a1": {"ok": 5, "changed": 2, "unreachable": 0, "failed": 0}})
+
+    def verdict(self, *lines, dry_run=False):
+        import recap  # pylint: disable=import-outside-toplevel
+        with tempfile.NamedTemporaryFile("w", suffix=".log", delete=False) as log:
+            log.write("PLAY RECAP ***\n" + "\n".join(lines) + "\n")
+        self.addCleanup(os.remove, log.name)
+        with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
+            return recap.main((["--dry-run"] if dry_run else []) + [log.name])
+
+    def test_idempotence_needs_no_change_and_no_failure(self):
+        self.assertEqual(self.verdict("lb-a : ok=3 changed=0 unreachable=0 failed=0"), 0)
+        self.assertEqual(self.verdict("lb-a : ok=3 changed=1 unreachable=0 failed=0"), 1)
+        self.assertEqual(self.verdict("lb-a : ok=3 changed=0 unreachable=0 failed=1"), 1)
+
+    def test_dry_run_needs_predicted_changes_and_no_failure(self):
+        bare = "localhost : ok=8 changed=0 unreachable=0 failed=0"
+        self.assertEqual(self.verdict(bare, "lb-a : ok=3 changed=2 unreachable=0 failed=0", dry_run=True), 0)
+        self.assertEqual(self.verdict(bare, "lb-a : ok=3 changed=0 unreachable=0 failed=0", dry_run=True), 1)
+        self.assertEqual(self.verdict(bare, "lb-a : ok=3 changed=2 unreachable=1 failed=0", dry_run=True), 1)
 
 
 if __name__ == "__main__":
