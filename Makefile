@@ -13,9 +13,10 @@ export TANDEM_CACHE ?= $(or $(XDG_CACHE_HOME),$(HOME)/.cache)/tandem
 export TANDEM_LAB_DIR ?= /var/lib/tandem-lab
 PYTHON := /usr/bin/python3
 
-# Offline test targets (no lab) and lab test suites (run against one converged lab, see
-# mk/session.mk); the area files append to these.
+# Offline test targets (no lab), and lab test suites run in one lab session (mk/session.mk)
+# against its bare hosts or against the converged lab; the area files append to these.
 OFFLINE_TESTS :=
+LAB_BARE_TESTS :=
 LAB_TESTS :=
 include mk/*.mk
 
