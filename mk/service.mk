@@ -16,7 +16,14 @@ OFFLINE_TESTS += test-service test-reproducible
 build: ## compile and package the service (fat jar, SBOM), tests skipped
 	$(MVNW) $(MVN_BUILD_PROPS) -DskipTests package
 
-dist: ## tested release artifacts into dist/: jar, SBOM, OpenTelemetry agent, .sha256 files
+# dist/ is rebuilt only when the commit or a build input changed: `make test` asks for it from
+# more than one target (the dry run's release and `make lab`'s), and each build runs the tests.
+SERVICE_INPUTS := $(shell git ls-files pom.xml mvnw .mvn modules 2>/dev/null)
+DIST_STAMP := dist/.built-$(SERVICE_COMMIT)
+
+dist: $(DIST_STAMP) ## tested release artifacts into dist/: jar, SBOM, OpenTelemetry agent, .sha256 files
+
+$(DIST_STAMP): $(SERVICE_INPUTS)
 	$(MVNW) $(MVN_BUILD_PROPS) clean verify
 	rm -rf dist && mkdir -p dist
 	cp $(SERVICE_JAR) dist/tandem-service-$(SERVICE_VERSION).jar
@@ -25,6 +32,7 @@ dist: ## tested release artifacts into dist/: jar, SBOM, OpenTelemetry agent, .s
 	cd dist && sha256sum tandem-service-$(SERVICE_VERSION).jar > tandem-service-$(SERVICE_VERSION).jar.sha256
 	cd dist && sha256sum opentelemetry-javaagent-$(OTEL_AGENT_VERSION).jar > opentelemetry-javaagent-$(OTEL_AGENT_VERSION).jar.sha256
 	@ls -l dist
+	touch $@
 
 run: build ## run the service in the foreground on loopback (API :8080, management :9090)
 	TANDEM_BIND_ADDRESS=127.0.0.1 exec java -jar $(SERVICE_JAR)
