@@ -7,11 +7,16 @@ SHELL := /bin/bash
 .SHELLFLAGS := -euo pipefail -c
 .DEFAULT_GOAL := help
 MAKEFLAGS += --no-print-directory
-
-# Caches and lab state live outside the repository.
-export TANDEM_CACHE ?= $(or $(XDG_CACHE_HOME),$(HOME)/.cache)/tandem
-export TANDEM_LAB_DIR ?= /var/lib/tandem-lab
 PYTHON := /usr/bin/python3
+
+# Every cache and state path is defined once, in lab/tandemlab/paths.py; make exports them to
+# everything it runs (scripts, Ansible, tests). TANDEM_CACHE and TANDEM_LAB_DIR move them all.
+TANDEM_PATHS := $(shell TANDEM_CACHE='$(TANDEM_CACHE)' TANDEM_LAB_DIR='$(TANDEM_LAB_DIR)' \
+	TANDEM_ENV_FILE='$(TANDEM_ENV_FILE)' $(PYTHON) lab/tandemlab/paths.py || echo PATHS_FAILED)
+ifneq ($(filter PATHS_FAILED,$(TANDEM_PATHS)),)
+$(error lab/tandemlab/paths.py failed; see the message above)
+endif
+$(foreach assignment,$(TANDEM_PATHS),$(eval export $(assignment)))
 
 # Offline test targets (no lab), and lab test suites run in one lab session (mk/session.mk)
 # against its bare hosts or against the converged lab; the area files append to these.
@@ -22,6 +27,6 @@ include mk/*.mk
 
 .PHONY: help test
 help: ## list the targets
-	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | sort | awk -F':.*## ' '{printf "  %-18s %s\n", $$1, $$2}'
+	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | sort | awk -F':.*## ' '{printf "  %-20s %s\n", $$1, $$2}'
 
 test: deps $(OFFLINE_TESTS) test-lab-session ## every test: unit, lint, then one lab session end to end

@@ -1,11 +1,15 @@
 # Tandem service (Java, Vert.x): build, release artifacts, run, tests and benchmark.
-# Everything goes through the Maven wrapper (Maven 3.9.11, sha256-pinned in .mvn/wrapper).
+# Everything goes through the Maven wrapper (Maven 3.9.11, sha256-pinned in .mvn/wrapper), with
+# its distributions and the local repository under $TANDEM_MAVEN_HOME (outside the repository).
 
-MVNW := ./mvnw -B -ntp
-SERVICE_VERSION := $(shell sed -n 's:^  <version>\(.*\)</version>.*:\1:p' pom.xml | head -n1)
+export MAVEN_USER_HOME := $(TANDEM_MAVEN_HOME)
+MVNW := ./mvnw -B -ntp -Dmaven.repo.local=$(TANDEM_MAVEN_HOME)/repository
+# Versions are written once, in pom.xml; these read them from there.
+pom_value = $(shell sed -n 's:^ *<$(1)>\(.*\)</$(1)>.*:\1:p' pom.xml | head -n1)
+SERVICE_VERSION := $(call pom_value,version)
+OTEL_AGENT_VERSION := $(call pom_value,opentelemetry-javaagent.version)
 SERVICE_COMMIT := $(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)
 SERVICE_JAR := modules/service/target/tandem-service-$(SERVICE_VERSION).jar
-OTEL_AGENT_VERSION := 2.33.1
 OTEL_AGENT_JAR := modules/service/target/agent/opentelemetry-javaagent-$(OTEL_AGENT_VERSION).jar
 MVN_BUILD_PROPS := -Dtandem.commit=$(SERVICE_COMMIT)
 

@@ -1,9 +1,9 @@
 #!/usr/bin/python3
 """Tandem dynamic inventory: turns environment.json into Ansible groups and variables.
 
-The environment description (docs/inventory-contract.md) is the only input. Its path is
-$TANDEM_ENV_FILE, or $TANDEM_LAB_DIR/environment.json (TANDEM_LAB_DIR defaults to
-/var/lib/tandem-lab). Standard library only.
+The environment description (docs/inventory-contract.md) is the only input; its path is
+$TANDEM_ENV_FILE (make sets it from lab/tandemlab/paths.py; the lab's file unless told otherwise).
+Standard library only.
 
   tandem.py --list          all groups with hostvars in _meta
   tandem.py --host NAME     the variables of one host
@@ -24,10 +24,10 @@ class ContractError(Exception):
 
 def env_file():
     explicit = os.environ.get("TANDEM_ENV_FILE")
-    if explicit:
-        return explicit
-    lab_dir = os.environ.get("TANDEM_LAB_DIR") or "/var/lib/tandem-lab"
-    return os.path.join(lab_dir, "environment.json")
+    if not explicit:
+        raise ContractError("TANDEM_ENV_FILE is not set: run through make (make converge), or set it to "
+                            "the environment description to configure")
+    return explicit
 
 
 def load(path):

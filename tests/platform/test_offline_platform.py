@@ -54,6 +54,13 @@ class InventoryTest(unittest.TestCase):
         self.assertIn("schema is 'tandem.environment/v2'", proc.stderr)
         self.assertIn("tandem.environment/v1", proc.stderr)
 
+    def test_unset_path_is_a_clear_error(self):
+        env = {k: v for k, v in os.environ.items() if k != "TANDEM_ENV_FILE"}
+        proc = subprocess.run(["/usr/bin/python3", INVENTORY, "--list"], env=env, text=True,
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, check=False)
+        self.assertNotEqual(proc.returncode, 0)
+        self.assertIn("TANDEM_ENV_FILE is not set", proc.stderr)
+
     def test_missing_file_is_a_clear_error(self):
         proc = inventory("/nonexistent/environment.json")
         self.assertNotEqual(proc.returncode, 0)
@@ -75,7 +82,8 @@ class ReleaseTest(unittest.TestCase):
                 handle.write(digest.stdout)
         with open(os.path.join(self.dist, "tandem-service-9.9.9.cdx.json"), "w", encoding="utf-8") as handle:
             handle.write("{}\n")
-        self.env = dict(os.environ, TANDEM_CACHE=os.path.join(self.tmp, "cache"), SOURCE_DATE_EPOCH="1700000000")
+        self.keydir = os.path.join(self.tmp, "cache", "release-key")
+        self.env = dict(os.environ, TANDEM_RELEASE_KEY_DIR=self.keydir, SOURCE_DATE_EPOCH="1700000000")
 
     def release(self):
         return subprocess.run([RELEASE, self.dist], env=self.env, cwd=self.tmp, text=True,
@@ -91,7 +99,7 @@ class ReleaseTest(unittest.TestCase):
         self.assertEqual(second.returncode, 0, second.stderr)
         with open(tarball, "rb") as handle:
             self.assertEqual(one, handle.read(), "two releases of the same inputs differ")
-        key = os.path.join(self.tmp, "cache", "release-key", "release-signing-key.gpg")
+        key = os.path.join(self.keydir, "release-signing-key.gpg")
         ok = subprocess.run(["gpgv", "--keyring", key, tarball + ".sig", tarball], check=False,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
         self.assertEqual(ok.returncode, 0)
@@ -106,6 +114,13 @@ class ReleaseTest(unittest.TestCase):
         bad = subprocess.run(["gpgv", "--keyring", key, tarball + ".sig", tarball], check=False,
                              stdout=subprocess.PIPE, stderr=subprocess.PIPE)
         self.assertNotEqual(bad.returncode, 0)
+
+    def test_refuses_to_run_without_a_key_directory(self):
+        del self.env["TANDEM_RELEASE_KEY_DIR"]
+        proc = self.release()
+        self.assertNotEqual(proc.returncode, 0)
+        self.assertIn("TANDEM_RELEASE_KEY_DIR", proc.stderr)
+        self.assertFalse(os.path.exists(os.path.join(self.dist, "tandem-service-9.9.9.tar.gz")))
 
     def test_refuses_inputs_that_do_not_match_their_digest(self):
         with open(os.path.join(self.dist, "tandem-service-9.9.9.jar"), "ab") as handle:
