@@ -1,8 +1,9 @@
 # The lab: real hosts in two zones (lab/lab, described by lab/lab.toml; docs/lab.md).
-# `make lab` brings the lab up, then runs LAB_CONVERGE_TARGETS (configuration appended by the
-# platform issue, e.g. an Ansible converge target).
+# `make lab` brings the lab up, then runs LAB_CONVERGE_TARGETS in order (mk/platform.mk appends
+# the release and the Ansible converge).
 LAB := $(PYTHON) lab/lab
 LAB_CONVERGE_TARGETS ?=
+SUITE := tools/run-suite
 
 .PHONY: lab lab-up lab-down lab-status test-lab test-lab-lifecycle test-lab-offline
 
@@ -11,7 +12,7 @@ lab: lab-up ## bring up the lab, configure it, and print how to reach it
 	@for t in $(LAB_CONVERGE_TARGETS); do $(MAKE) "$$t"; done
 	@vip=$$(jq -r .vip.address "$$($(LAB) env)"); \
 	 echo; echo "Tandem is up. From this machine:"; \
-	 echo "  curl --cacert $(TANDEM_CACHE)/pki/ca.pem https://$$vip/api/v1/hello?name=you"; \
+	 echo "  curl --cacert $(TANDEM_PKI_DIR)/ca.pem https://$$vip/api/v1/hello?name=you"; \
 	 echo "  lab/lab status | lab/lab ssh HOST | make lab-down"
 
 lab-up: deps ## bring up the lab (idempotent: only what is missing)
@@ -24,14 +25,14 @@ lab-status: ## show the lab's hosts, zones and repository
 	@$(LAB) status
 
 test-lab-offline: ## lab tests that need no lab: description validation, schema, bad input
-	@$(PYTHON) -m unittest discover -s lab/tests -p 'test_offline*.py' -v
+	@$(SUITE) $@ lab/tests 'test_offline*.py'
 
 OFFLINE_TESTS += test-lab-offline
 
 test-lab: ## lab tests against a lab that is up (make lab-up first)
-	@$(PYTHON) -m unittest discover -s lab/tests -p 'test_running*.py' -v
+	@$(SUITE) $@ lab/tests 'test_running*.py'
 
 LAB_TESTS += test-lab
 
 test-lab-lifecycle: deps ## up from nothing, idempotent second up, faults, down leaves nothing
-	@$(PYTHON) -m unittest discover -s lab/tests -p 'test_lifecycle*.py' -v
+	@$(SUITE) $@ lab/tests 'test_lifecycle*.py'
