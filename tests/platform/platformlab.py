@@ -4,7 +4,6 @@ import json
 import os
 import subprocess
 import sys
-import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(os.path.dirname(HERE))
@@ -12,10 +11,13 @@ ANSIBLE_DIR = os.path.join(REPO, "ansible")
 PROBE = os.path.join(HERE, "client_probe.py")
 PYTHON = "/usr/bin/python3"
 
+sys.path.insert(0, os.path.join(REPO, "lab"))
+from tandemlab import paths  # noqa: E402  pylint: disable=wrong-import-position
+from tandemlab.util import wait_for as wait_until  # noqa: E402,F401  pylint: disable=wrong-import-position
+
 
 def env_file():
-    return os.environ.get("TANDEM_ENV_FILE") or os.path.join(
-        os.environ.get("TANDEM_LAB_DIR") or "/var/lib/tandem-lab", "environment.json")
+    return paths.env_file()
 
 
 def environment():
@@ -23,13 +25,13 @@ def environment():
         return json.load(handle)
 
 
-def cache_dir():
-    return os.environ.get("TANDEM_CACHE") or os.path.join(
-        os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "tandem")
-
-
 def ca_file():
-    return os.path.join(cache_dir(), "pki", "ca.pem")
+    return os.path.join(paths.pki_dir(), "ca.pem")
+
+
+def path_env():
+    """The paths make would export, for the Ansible runs the tests start themselves."""
+    return {name: fn() for name, fn in paths.EXPORTED.items()}
 
 
 def hosts(group=None):
@@ -40,10 +42,11 @@ def host(name):
     return next(h for h in environment()["hosts"] if h["name"] == name)
 
 
-def run(argv, timeout=120, env=None, cwd=None):
+def run(argv, timeout=120, env=None, cwd=None, input_text=None):
     full_env = dict(os.environ)
     full_env.update(env or {})
-    return subprocess.run(argv, text=True, timeout=timeout, env=full_env, cwd=cwd,
+    return subprocess.run(argv, text=True, timeout=timeout, env=full_env, cwd=cwd, input=input_text,
+                          stdin=None if input_text is not None else subprocess.DEVNULL,
                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, check=False)
 
 
@@ -79,7 +82,7 @@ def client_probe(*args, timeout=120):
 
 
 def playbook(*args, timeout=900, env=None):
-    e = {"ANSIBLE_CONFIG": os.path.join(ANSIBLE_DIR, "ansible.cfg"), "TANDEM_ENV_FILE": env_file(),
+    e = {**path_env(), "ANSIBLE_CONFIG": os.path.join(ANSIBLE_DIR, "ansible.cfg"),
          "TANDEM_DIST_DIR": os.environ.get("TANDEM_DIST_DIR") or os.path.join(REPO, "dist"),
          "ANSIBLE_FORCE_COLOR": "0", "ANSIBLE_NOCOLOR": "1"}
     e.update(env or {})
@@ -92,12 +95,14 @@ def recap(output):
     return recap_module.parse(output)
 
 
-def wait_until(predicate, deadline_s, what, interval=0.2):
-    end = time.monotonic() + deadline_s
-    while True:
-        value = predicate()
-        if value:
-            return value
-        if time.monotonic() > end:
-            raise AssertionError(f"timed out after {deadline_s} s waiting for {what}")
-        time.sleep(interval)
+def haproxy_api(lb, command):
+    """One command on an LB's HAProxy runtime API (haproxy-api, installed by the haproxy role)."""
+    proc = ssh(lb, f"sudo -n /usr/local/sbin/haproxy-api '{command}'")
+    if proc.returncode != 0:
+        raise AssertionError(f"{lb}: runtime API {command!r} failed: {proc.stderr}")
+    return proc.stdout
+
+
+def client_run(*argv, timeout=60, input_text=None):
+    """A command in the client namespace (the internet)."""
+    return run(["ip", "netns", "exec", client_netns(), *argv], timeout=timeout, input_text=input_text)

@@ -1,4 +1,5 @@
 """The request path from the internet (the client namespace): VIP -> HAProxy -> apps in both zones."""
+import json
 import unittest
 
 import platformlab as pl
@@ -20,8 +21,41 @@ class EdgeTest(unittest.TestCase):
         self.assertEqual(set(result["hosts"]), apps, "every app host answers through the VIP")
         self.assertEqual(set(result["zones"]), {h["zone"] for h in pl.hosts("app")}, "both zones answer")
         self.assertEqual(len(result["versions"]), 1)
-        self.assertIn("x-request-id", result["headers"])
         self.assertIn(result["tls"]["version"], ("TLSv1.2", "TLSv1.3"))
+
+    def test_request_id_the_client_gets_is_the_one_the_service_logged(self):
+        answer = pl.client_probe("once", self.vip, self.ca)
+        self.assertEqual(answer["status"], 200, answer)
+        request_id = answer["headers"]["x-request-id"]
+        app = json.loads(answer["body"])["host"]
+
+        def logged():
+            proc = pl.ssh(app, f"sudo -n journalctl -u tandem.service -o cat --no-pager -g '{request_id}'")
+            lines = [json.loads(l) for l in proc.stdout.splitlines() if l.startswith("{")]
+            return [l for l in lines if l.get("logger") == "tandem.access"]
+        lines = pl.wait_until(logged, 10, f"the access-log line of request {request_id} on {app}", interval=0.2)
+        print(f"\n  {request_id} answered by {app}; its access-log line: {lines[0]}")
+        self.assertEqual(len(lines), 1, lines)
+        self.assertEqual((lines[0]["request_id"], lines[0]["path"], lines[0]["status"]),
+                         (request_id, "/api/v1/hello", 200))
+
+    def test_tls_1_0_and_1_1_handshakes_fail_and_1_2_succeeds(self):
+        # SECLEVEL=0 lets the client offer the old versions at all (OpenSSL 3 refuses to by default),
+        # so a failure is the server's refusal, not the client's.
+        def handshake(version):
+            proc = pl.client_run("openssl", "s_client", "-connect", f"{self.vip}:443", f"-{version}",
+                                 "-cipher", "DEFAULT:@SECLEVEL=0", "-CAfile", self.ca, "-verify_return_error",
+                                 "-brief", input_text="", timeout=20)
+            return proc.returncode, (proc.stdout + proc.stderr).strip()
+        results = {v: handshake(v) for v in ("tls1", "tls1_1", "tls1_2")}
+        print("\n  " + "; ".join(f"{v}: rc={rc} {out.splitlines()[0] if out else ''}" for v, (rc, out) in results.items()))
+        self.assertEqual(results["tls1_2"][0], 0, results["tls1_2"][1])
+        for version in ("tls1", "tls1_1"):
+            rc, out = results[version]
+            self.assertNotEqual(rc, 0, f"{version} handshake succeeded: {out}")
+            # the server's refusal (an alert from the LB), not a client that would not offer the version
+            self.assertRegex(out, r"alert protocol version|unsupported protocol",
+                             f"{version}: not a protocol refusal by the server: {out}")
 
     def test_hsts_header(self):
         result = pl.client_probe("hello", self.vip, self.ca, "1")

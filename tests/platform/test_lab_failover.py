@@ -41,8 +41,15 @@ class FailoverTest(unittest.TestCase):
         out, _ = watcher.communicate(timeout=60)
         return samples + [json.loads(line) for line in out.splitlines()]
 
+    def restore_master(self):
+        """Whatever failed halfway: keepalived runs again on the master and it holds the VIP."""
+        pl.ssh(self.master, "sudo -n systemctl start keepalived.service")
+        pl.wait_until(lambda: self.served_by() == self.master, 30, f"{self.master} holding the VIP again",
+                      interval=0.2)
+
     def test_master_failure_and_return(self):
-        pl.wait_until(lambda: self.served_by() == self.master, 30, f"{self.master} holding the VIP")
+        pl.wait_until(lambda: self.served_by() == self.master, 30, f"{self.master} holding the VIP", interval=0.2)
+        self.addCleanup(self.restore_master)
         # hard failure of keepalived on the master (SIGKILL: no priority-0 advert); ExecStopPost drops the VIP
         samples = self.run_event("sudo -n systemctl kill -s SIGKILL keepalived.service", self.backup)
         down = summarise(samples, self.master, self.backup)
