@@ -5,3 +5,7 @@
 .PHONY: test-lab-session
 test-lab-session: ## lab lifecycle test, then one lab: bare-host suites, `make lab`, every lab suite
 	@tools/lab-session --alone test-lab-lifecycle --bare $(LAB_BARE_TESTS) --converged $(LAB_TESTS)
+
+.PHONY: test-cold
+test-cold: ## make test as on a new machine: empty TANDEM_CACHE, no /run/netns mount (tools/test-cold)
+	@tools/test-cold
