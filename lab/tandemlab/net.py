@@ -4,10 +4,15 @@ host wired with veth before boot. Every name starts with `tlab-` (netns) or `tl-
 import ipaddress
 import json
 import os
-import subprocess
 
 from .config import LINK_PREFIX, PREFIX
-from .util import LabError, log, ok, run
+from .paths import lab_dir
+from .util import LabError, is_mount_point, run
+
+# iproute2 bind-mounts /run/netns onto itself when it makes the first namespace on a machine. If
+# the lab's namespace is that first one, this marker records it, so `down` can return the machine
+# to how it was (and `down` leaves the mount alone when it was there before the lab).
+NETNS_DIR = "/run/netns"
 
 # Addresses that must NOT be routable from inside the lab. `ip route get` only asks the kernel's
 # routing table: no packet is sent.
@@ -55,9 +60,17 @@ def _sysctl_ns(ns, *settings):
     run(["ip", "netns", "exec", ns, "sysctl", "-q", "-w", *settings])
 
 
+def netns_mount_marker():
+    return os.path.join(lab_dir(), "netns-mount-made-by-lab")
+
+
 def ensure_netns(ns, forward=False):
     if ns in netns_list():
         return 0
+    if not is_mount_point(NETNS_DIR) and not os.path.exists(netns_mount_marker()):
+        os.makedirs(lab_dir(), exist_ok=True)
+        with open(netns_mount_marker(), "w") as f:
+            f.write(f"{NETNS_DIR} was not a mount point before the lab's first namespace\n")
     ip("netns", "add", ns)
     # No IPv6 anywhere in the lab: no link-local chatter, nothing to autoconfigure from.
     _sysctl_ns(ns, "net.ipv6.conf.all.disable_ipv6=1", "net.ipv6.conf.default.disable_ipv6=1",
@@ -184,15 +197,11 @@ def router_leg_up(lab, net):
     return bool(l) and "UP" in l.get("flags", [])
 
 
-def cut(lab, nets):
+def set_router_legs(lab, nets, up):
+    """Cut (up=False) or heal a zone: its networks' legs on the router go down or up. A downed link
+    loses its connected route but keeps its address, so bringing it up restores everything."""
     for net in nets:
-        ip("link", "set", net.router_if, "down", ns=lab.router_netns)
-
-
-def heal(lab, nets):
-    for net in nets:
-        ip("link", "set", net.router_if, "up", ns=lab.router_netns)
-        # a downed link loses its connected route but keeps the address: nothing else to restore
+        ip("link", "set", net.router_if, "up" if up else "down", ns=lab.router_netns)
 
 
 def _uplink_probes():
@@ -268,6 +277,21 @@ def down():
             ip("link", "del", l, check=False)
             n += 1
     return n
+
+
+def release_netns_mount():
+    """After every lab namespace is gone: undo iproute2's /run/netns mount if the lab caused it and no
+    other namespace uses it. Returns what it did (for `down` to report), or None."""
+    marker = netns_mount_marker()
+    if not os.path.exists(marker):
+        return None
+    others = os.listdir(NETNS_DIR) if os.path.isdir(NETNS_DIR) else []
+    os.remove(marker)
+    if others:
+        return f"left {NETNS_DIR} mounted: other namespaces use it ({', '.join(sorted(others))})"
+    if is_mount_point(NETNS_DIR):
+        run(["umount", NETNS_DIR])
+    return f"unmounted {NETNS_DIR} (iproute2 mounted it for the lab's first namespace)"
 
 
 def leftovers(lab=None):

@@ -32,9 +32,14 @@ def lab_cache():
     return os.path.join(cache_root(), "lab")
 
 
+def lab_env_file():
+    """The environment description the lab writes on every `up` (docs/inventory-contract.md)."""
+    return os.path.join(lab_dir(), "environment.json")
+
+
 def env_file():
-    """The environment description Ansible and the tests read (docs/inventory-contract.md)."""
-    return os.environ.get("TANDEM_ENV_FILE") or os.path.join(lab_dir(), "environment.json")
+    """The environment description Ansible and the tests read: the lab's unless told otherwise."""
+    return os.environ.get("TANDEM_ENV_FILE") or lab_env_file()
 
 
 def pki_dir():

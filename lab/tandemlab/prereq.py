@@ -8,9 +8,9 @@ import json
 import os
 import shutil
 import subprocess
-import uuid
 
-from .util import LabError, cache_dir
+from .paths import lab_cache
+from .util import LabError
 
 TOOLS = {"mmdebstrap": "mmdebstrap", "systemd-nspawn": "systemd-container", "apt-ftparchive": "apt-utils",
          "gpg": "gnupg", "gpgconf": "gnupg", "nsenter": "util-linux", "ip": "iproute2", "nft": "nftables",
@@ -46,11 +46,11 @@ def check(lab):
         if not os.path.isdir(d):
             problems.append(f"cgroup hierarchy missing: {d} (the lab expects the hybrid cgroup layout)")
     min_gib = float(os.environ.get("TANDEM_LAB_MIN_FREE_GIB", "3"))
-    cd = _existing_parent(cache_dir())
+    cd = _existing_parent(lab_cache())
     st = os.statvfs(cd)
     free = st.f_bavail * st.f_frsize / (1 << 30)
     if free < min_gib:
-        problems.append(f"not enough free space for the lab cache {cache_dir()}: {free:.1f} GiB free on {cd}, "
+        problems.append(f"not enough free space for the lab cache {lab_cache()}: {free:.1f} GiB free on {cd}, "
                         f"need {min_gib:g} GiB")
     if problems:
         raise PrereqError("prerequisites missing, nothing was created:\n  " + "\n  ".join(problems))
@@ -64,19 +64,16 @@ def kernel_probe(lab):
                        stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     if p.returncode != 0:
         problems.append(f"kernel feature missing: nf_tables ({p.stderr.strip()})")
-    # bridge + veth: create them in a throwaway netns and delete it again
-    ns = f"tlab-probe-{uuid.uuid4().hex[:6]}"
-    if subprocess.run(["ip", "netns", "add", ns], stderr=subprocess.PIPE).returncode != 0:
-        problems.append("cannot create a network namespace")
+    # bridge + veth: create them in a throwaway namespace that dies with the `unshare` process (not
+    # `ip netns add`, which would mount /run/netns on a machine that never had a namespace)
+    if subprocess.run(["unshare", "--net", "true"], stderr=subprocess.PIPE).returncode != 0:
+        problems.append("cannot create a network namespace (unshare --net)")
     else:
-        try:
-            for kind, args in (("bridge", ["probe-br", "type", "bridge"]),
-                               ("veth", ["probe-v0", "type", "veth", "peer", "name", "probe-v1"])):
-                r = subprocess.run(["ip", "-n", ns, "link", "add", *args], stderr=subprocess.PIPE, text=True)
-                if r.returncode != 0:
-                    problems.append(f"kernel feature missing: {kind} links ({r.stderr.strip()})")
-        finally:
-            subprocess.run(["ip", "netns", "del", ns])
+        for kind, args in (("bridge", ["probe-br", "type", "bridge"]),
+                           ("veth", ["probe-v0", "type", "veth", "peer", "name", "probe-v1"])):
+            r = subprocess.run(["unshare", "--net", "ip", "link", "add", *args], stderr=subprocess.PIPE, text=True)
+            if r.returncode != 0:
+                problems.append(f"kernel feature missing: {kind} links ({r.stderr.strip()})")
     # the lab's address space must be free on this machine (ours is the route via the lab router)
     routes = json.loads(subprocess.run(["ip", "-j", "-4", "route", "show"], stdout=subprocess.PIPE, text=True).stdout or "[]")
     for r in routes:

@@ -1,4 +1,4 @@
-"""Small shared helpers: errors, running commands, progress output, paths, waiting."""
+"""Small shared helpers: errors, running commands, progress output, waiting."""
 import hashlib
 import os
 import subprocess
@@ -42,16 +42,11 @@ def out(cmd):
     return run(cmd).stdout
 
 
-def state_dir():
-    return os.environ.get("TANDEM_LAB_DIR") or "/var/lib/tandem-lab"
-
-
-def cache_dir():
-    base = os.environ.get("TANDEM_CACHE")
-    if not base:
-        xdg = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-        base = os.path.join(xdg, "tandem")
-    return os.path.join(base, "lab")
+def is_mount_point(path):
+    """True if something is mounted on path. os.path.ismount cannot tell: iproute2's /run/netns is a
+    bind mount of a directory onto itself, on the same device."""
+    with open("/proc/self/mountinfo") as f:
+        return any(line.split()[4].replace("\\040", " ") == path for line in f)
 
 
 def sha256_parts(*parts):
@@ -65,14 +60,15 @@ def sha256_parts(*parts):
 
 
 def wait_for(pred, deadline_s, what, interval=0.05):
-    """Poll pred() until it returns a truthy value or the deadline passes (then LabError naming `what`)."""
+    """Poll pred() until it returns a truthy value or the deadline passes (then LabError naming `what`,
+    a string or a function that describes what is still missing)."""
     end = time.monotonic() + deadline_s
     while True:
         v = pred()
         if v:
             return v
         if time.monotonic() >= end:
-            raise LabError(f"timed out after {deadline_s}s waiting for {what}")
+            raise LabError(f"timed out after {deadline_s}s waiting for {what() if callable(what) else what}")
         time.sleep(interval)
 
 
