@@ -7,10 +7,10 @@ import os
 import subprocess
 import sys
 import threading
-import time
 
-from . import config, env, hosts, image, net, prereq, repo
-from .util import LabError, Timer, log, run, state_dir
+from . import clones, config, env, hosts, image, net, prereq, repo
+from .paths import lab_dir
+from .util import LabError, Timer, log, run
 
 
 class UsageError(LabError):
@@ -18,8 +18,8 @@ class UsageError(LabError):
 
 
 def _lock():
-    os.makedirs(state_dir(), exist_ok=True)
-    f = open(os.path.join(state_dir(), ".lock"), "w")
+    os.makedirs(lab_dir(), exist_ok=True)
+    f = open(os.path.join(lab_dir(), ".lock"), "w")
     fcntl.flock(f, fcntl.LOCK_EX)
     return f
 
@@ -68,7 +68,7 @@ def cmd_up(lab, args):
     changes += int(repo.ensure_server(lab))
     pub = open(env.ssh_key() + ".pub").read()
     for h in lab.hosts.values():
-        changes += hosts.ensure_clone(lab, h, pub)
+        changes += clones.ensure_clone(lab, h, pub)
     image.prune_images(lab, {image.rootfs(lab)})
     started = [h for h in lab.hosts.values() if hosts.start(lab, h)]
     if started:
@@ -84,8 +84,7 @@ def cmd_up(lab, args):
     print(f"  VIP:        {lab.vip} on {lab.vip_network.name} (held by the load balancers once configured)")
     print(f"  client:     ip netns exec {lab.client_netns} CMD   (stands for the internet)")
     print(f"  repository: {lab.apt_uri}")
-    print(f"  env:        {env.env_path()}")
-    print(f"  inventory:  {env.inventory_path()}")
+    print(f"  env:        {env.env_path()}   (Ansible's inventory: ansible/inventory/tandem.py reads it)")
     return 0
 
 
@@ -97,13 +96,15 @@ def cmd_down(lab, args):
     repo.stop_server()
     repo.kill_agent()
     net.down()
+    netns_mount = net.release_netns_mount()
     left = leftovers(lab)
     lk.close()
     if left:
         raise LabError("down left things behind:\n  " + "\n  ".join(left))
-    for p in (env.env_path(), env.inventory_path()):
-        if os.path.exists(p):
-            os.remove(p)
+    if os.path.exists(env.env_path()):
+        os.remove(env.env_path())
+    if netns_mount:
+        log(netns_mount)
     print(f"lab {lab.name} is down in {t}: nothing left (containers, netns, links, routes, cgroups, mounts, "
           f"repository server, gpg-agent)")
     return 0
@@ -112,7 +113,7 @@ def cmd_down(lab, args):
 def leftovers(lab):
     left = net.leftovers(lab)
     left += [f"nspawn pid {p}" for p in hosts.stray_nspawn()]
-    left += [f"mount {m}" for m in hosts.lab_mounts()]
+    left += [f"mount {m}" for m in clones.lab_mounts()]
     left += [f"cgroup {d}" for d in hosts.cgroup_dirs() if os.path.exists(d)]
     left += [f"repository server pid {p}" for p in repo.stray_servers()]
     agent = subprocess.run(["pgrep", "-f", f"gpg-agent --homedir {repo.gnupg_home()}"], stdout=subprocess.PIPE,
@@ -183,7 +184,7 @@ def cmd_stop(lab, args):
 def cmd_start(lab, args):
     h = lab.host(args.host)
     lk = _lock()
-    if h.netns not in net.netns_list() or not hosts.is_mounted(hosts.root(h)):
+    if h.netns not in net.netns_list() or not clones.is_mounted(clones.root(h)):
         raise LabError(f"{h.name}: the lab is not up (run `lab up`)")
     t = Timer()
     started = hosts.start(lab, h)
@@ -202,21 +203,14 @@ def cmd_kill(lab, args):
     return 0
 
 
-def cmd_cut(lab, args):
+def cmd_link(lab, args):
+    """cut: take ZONE's router legs down; heal: bring them up again."""
     nets = lab.zone_networks(args.zone)
     if lab.router_netns not in net.netns_list():
         raise LabError("the lab is not up")
-    net.cut(lab, nets)
-    print(f"zone {args.zone}: cut off from the router ({', '.join(n.name for n in nets)})")
-    return 0
-
-
-def cmd_heal(lab, args):
-    nets = lab.zone_networks(args.zone)
-    if lab.router_netns not in net.netns_list():
-        raise LabError("the lab is not up")
-    net.heal(lab, nets)
-    print(f"zone {args.zone}: connected to the router again")
+    net.set_router_legs(lab, nets, up=args.verb == "heal")
+    done = "connected to the router again" if args.verb == "heal" else "cut off from the router"
+    print(f"zone {args.zone}: {done} ({', '.join(n.name for n in nets)})")
     return 0
 
 
@@ -252,10 +246,10 @@ def parser():
         s = sub.add_parser(verb, help=hlp)
         s.add_argument("host")
         s.set_defaults(fn=fn)
-    for verb, fn, hlp in (("cut", cmd_cut, "cut ZONE off from the router"), ("heal", cmd_heal, "reconnect ZONE")):
+    for verb, hlp in (("cut", "cut ZONE off from the router"), ("heal", "reconnect ZONE")):
         s = sub.add_parser(verb, help=hlp)
         s.add_argument("zone")
-        s.set_defaults(fn=fn)
+        s.set_defaults(fn=cmd_link)
     sub.add_parser("env", help="print the path of environment.json").set_defaults(fn=cmd_env)
     sub.add_parser("check", help="validate the lab description and exit").set_defaults(fn=cmd_check)
     return p

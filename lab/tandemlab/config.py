@@ -190,146 +190,190 @@ def parse_lock(path):
     return lock
 
 
-def load(path=None, lock_path=None):
-    path = path or default_config_path()
-    lock_path = lock_path or default_lock_path()
+class _Addresses:
+    """Every address the description uses, with the key that claimed it: no address twice."""
+
+    def __init__(self):
+        self.used = {}
+
+    def claim(self, addr, key):
+        if addr in self.used:
+            raise ConfigError(f"key `{key}`: address {addr} is already used by `{self.used[addr]}`")
+        self.used[addr] = key
+
+
+def _usable_in(net, addr, key):
+    if addr not in net or addr in (net.network_address, net.broadcast_address):
+        raise ConfigError(f"key `{key}`: {addr} is not a usable address in {net}")
+
+
+def _read_toml(path):
     try:
         with open(path, "rb") as f:
-            raw = tomllib.load(f)
+            return tomllib.load(f)
     except OSError as e:
         raise ConfigError(f"lab description {path}: {e.strerror}") from None
     except tomllib.TOMLDecodeError as e:
         raise ConfigError(f"lab description {path}: not valid TOML: {e}") from None
 
-    name = _name(_get(raw, "name", "", str), "name", 30)
-    supernet = _net(raw, "supernet", "")
+
+def _parse_admin(raw, supernet, addresses):
+    """[admin]: the /30 between this machine and the lab router, the SSH user, the repository port."""
     admin = _get(raw, "admin", "", dict)
-    admin_cidr = _net(admin, "cidr", "admin")
+    cidr = _net(admin, "cidr", "admin")
     machine = _addr(admin, "machine_address", "admin")
     router = _addr(admin, "router_address", "admin")
     for k, a in (("machine_address", machine), ("router_address", router)):
-        if a not in admin_cidr or a in (admin_cidr.network_address, admin_cidr.broadcast_address):
-            raise ConfigError(f"key `admin.{k}`: {a} is not a usable address in admin.cidr {admin_cidr}")
+        _usable_in(cidr, a, f"admin.{k}")
     if machine == router:
         raise ConfigError("key `admin.router_address`: same address as admin.machine_address")
-    if not admin_cidr.subnet_of(supernet):
-        raise ConfigError(f"key `admin.cidr`: {admin_cidr} is outside supernet {supernet}")
+    if not cidr.subnet_of(supernet):
+        raise ConfigError(f"key `admin.cidr`: {cidr} is outside supernet {supernet}")
     ssh_user = _get(admin, "ssh_user", "admin", str)
     if not re.match(r"^[a-z_][a-z0-9_-]{0,31}$", ssh_user) or ssh_user == "root":
         raise ConfigError(f"key `admin.ssh_user`: {ssh_user!r} is not a valid non-root user name")
     apt_port = _get(admin, "apt_port", "admin", int)
     if not 1 <= apt_port <= 65535:
         raise ConfigError(f"key `admin.apt_port`: {apt_port} is not a TCP port")
+    addresses.claim(machine, "admin.machine_address")
+    addresses.claim(router, "admin.router_address")
+    return dict(admin_cidr=cidr, machine_address=machine, router_address=router, ssh_user=ssh_user,
+                apt_port=apt_port)
 
-    lock = parse_lock(lock_path)
+
+def _parse_packages(raw, lock, lock_path):
+    """[image] and [repo]: the suite and package lists; every package must have a locked version."""
     image = _get(raw, "image", "", dict)
     suite = _get(image, "suite", "image", str)
     image_pkgs = _get(image, "packages", "image", list)
-    repo = _get(raw, "repo", "", dict)
-    repo_pkgs = _get(repo, "packages", "repo", list)
+    repo_pkgs = _get(_get(raw, "repo", "", dict), "packages", "repo", list)
     for key, pkgs in (("image.packages", image_pkgs), ("repo.packages", repo_pkgs)):
         for p in pkgs:
             if not isinstance(p, str):
                 raise ConfigError(f"key `{key}`: {p!r} is not a package name")
             if p not in lock:
                 raise ConfigError(f"key `{key}`: package {p!r} has no version in {os.path.basename(lock_path)}")
+    return dict(suite=suite, image_packages=list(image_pkgs), repo_packages=list(repo_pkgs), lock=lock)
 
+
+def _parse_network(nname, n, index, supernet, admin_cidr, networks, addresses):
+    where = f"networks.{nname}"
+    _name(nname, where, 9)
+    if nname == "admin":
+        raise ConfigError(f"key `{where}`: the name `admin` is reserved for the admin link")
+    if not isinstance(n, dict):
+        raise ConfigError(f"key `{where}` must be a table")
+    cidr = _net(n, "cidr", where)
+    gw = _addr(n, "gateway", where)
+    if gw not in cidr or gw in (cidr.network_address, cidr.broadcast_address):
+        raise ConfigError(f"key `{where}.gateway`: {gw} is outside its network {cidr}")
+    if not cidr.subnet_of(supernet):
+        raise ConfigError(f"key `{where}.cidr`: {cidr} is outside supernet {supernet}")
+    for other in networks.values():
+        if cidr.overlaps(other.cidr):
+            raise ConfigError(f"key `{where}.cidr`: {cidr} overlaps networks.{other.name} ({other.cidr})")
+    if cidr.overlaps(admin_cidr):
+        raise ConfigError(f"key `{where}.cidr`: {cidr} overlaps admin.cidr {admin_cidr}")
+    zone = _get(n, "zone", where, str, None)
+    if zone is not None:
+        _name(zone, f"{where}.zone", 8)
+    addresses.claim(gw, f"{where}.gateway")
+    return Network(nname, cidr, gw, zone, index)
+
+
+def _parse_networks(raw, supernet, admin_cidr, addresses):
+    """[networks.NAME]: the segments, each inside the supernet, none overlapping."""
     nets_raw = _get(raw, "networks", "", dict)
     if not nets_raw:
         raise ConfigError("key `networks` has no networks")
     networks = {}
-    used = {}  # address -> key that uses it
-
-    def claim(addr, key):
-        if addr in used:
-            raise ConfigError(f"key `{key}`: address {addr} is already used by `{used[addr]}`")
-        used[addr] = key
-
-    claim(machine, "admin.machine_address")
-    claim(router, "admin.router_address")
     for i, (nname, n) in enumerate(nets_raw.items()):
-        where = f"networks.{nname}"
-        _name(nname, where, 9)
-        if nname == "admin":
-            raise ConfigError(f"key `{where}`: the name `admin` is reserved for the admin link")
-        if not isinstance(n, dict):
-            raise ConfigError(f"key `{where}` must be a table")
-        cidr = _net(n, "cidr", where)
-        gw = _addr(n, "gateway", where)
-        if gw not in cidr or gw in (cidr.network_address, cidr.broadcast_address):
-            raise ConfigError(f"key `{where}.gateway`: {gw} is outside its network {cidr}")
-        if not cidr.subnet_of(supernet):
-            raise ConfigError(f"key `{where}.cidr`: {cidr} is outside supernet {supernet}")
-        for other in networks.values():
-            if cidr.overlaps(other.cidr):
-                raise ConfigError(f"key `{where}.cidr`: {cidr} overlaps networks.{other.name} ({other.cidr})")
-        if cidr.overlaps(admin_cidr):
-            raise ConfigError(f"key `{where}.cidr`: {cidr} overlaps admin.cidr {admin_cidr}")
-        zone = _get(n, "zone", where, str, None)
-        if zone is not None:
-            _name(zone, f"{where}.zone", 8)
-        claim(gw, f"{where}.gateway")
-        networks[nname] = Network(nname, cidr, gw, zone, i)
+        networks[nname] = _parse_network(nname, n, i, supernet, admin_cidr, networks, addresses)
+    return networks
 
-    def netref(d, key, where):
-        v = _get(d, key, where, str)
-        if v not in networks:
-            raise ConfigError(f"key `{where}.{key}`: unknown network {v!r}; networks: {', '.join(networks)}")
-        return networks[v]
 
-    def addr_in(d, key, where, net):
-        a = _addr(d, key, where)
-        if a not in net.cidr or a in (net.cidr.network_address, net.cidr.broadcast_address):
-            raise ConfigError(f"key `{where}.{key}`: {a} is outside network {net.name} ({net.cidr})")
-        claim(a, f"{where}.{key}")
-        return a
+def _netref(d, key, where, networks):
+    v = _get(d, key, where, str)
+    if v not in networks:
+        raise ConfigError(f"key `{where}.{key}`: unknown network {v!r}; networks: {', '.join(networks)}")
+    return networks[v]
 
-    vipt = _get(raw, "vip", "", dict)
-    vip_net = netref(vipt, "network", "vip")
-    vip = addr_in(vipt, "address", "vip", vip_net)
-    clientt = _get(raw, "client", "", dict)
-    client_net = netref(clientt, "network", "client")
-    client_addr = addr_in(clientt, "address", "client", client_net)
 
-    lab = Lab(path=path, name=name, supernet=supernet, admin_cidr=admin_cidr, machine_address=machine,
-              router_address=router, ssh_user=ssh_user, apt_port=apt_port, suite=suite,
-              image_packages=list(image_pkgs), repo_packages=list(repo_pkgs), lock=lock, vip=vip,
-              vip_network=vip_net, networks=networks, client_network=client_net, client_address=client_addr)
+def _addr_in(d, key, where, net, addresses):
+    a = _addr(d, key, where)
+    if a not in net.cidr or a in (net.cidr.network_address, net.cidr.broadcast_address):
+        raise ConfigError(f"key `{where}.{key}`: {a} is outside network {net.name} ({net.cidr})")
+    addresses.claim(a, f"{where}.{key}")
+    return a
 
+
+def _parse_endpoint(raw, section, networks, addresses):
+    """[vip] or [client]: a network and an address on it."""
+    t = _get(raw, section, "", dict)
+    net = _netref(t, "network", section, networks)
+    return net, _addr_in(t, "address", section, net, addresses)
+
+
+def _parse_interfaces(h, where, zone, networks, addresses):
+    ifs_raw = _get(h, "interfaces", where, list)
+    if not ifs_raw:
+        raise ConfigError(f"key `{where}.interfaces` is empty")
+    ifs, seen = [], set()
+    for i, ifr in enumerate(ifs_raw):
+        iw = f"{where}.interfaces[{i}]"
+        if not isinstance(ifr, dict):
+            raise ConfigError(f"key `{iw}` must be a table")
+        net = _netref(ifr, "network", iw, networks)
+        if net.name in seen:
+            raise ConfigError(f"key `{iw}.network`: host already has an interface on {net.name}")
+        seen.add(net.name)
+        ifs.append(Interface(f"eth{i}", net, _addr_in(ifr, "address", iw, net, addresses)))
+    if ifs[0].network.zone != zone:
+        raise ConfigError(f"key `{where}.interfaces[0].network`: the management interface must be on a "
+                          f"network of zone {zone!r}, {ifs[0].network.name} is not")
+    return ifs
+
+
+def _parse_host(hname, h, zones, networks, addresses):
+    where = f"hosts.{hname}"
+    _name(hname, where, 10)
+    if hname in RESERVED_HOSTS:
+        raise ConfigError(f"key `{where}`: the host name {hname!r} is reserved")
+    if not isinstance(h, dict):
+        raise ConfigError(f"key `{where}` must be a table")
+    zone = _get(h, "zone", where, str)
+    if zone not in zones:
+        raise ConfigError(f"key `{where}.zone`: unknown zone {zone!r}; zones: {', '.join(sorted(zones))}")
+    groups = _get(h, "groups", where, list)
+    for g in groups:
+        if not isinstance(g, str) or not re.match(r"^[a-z][a-z0-9_]*$", g):
+            raise ConfigError(f"key `{where}.groups`: {g!r} is not a valid group name")
+    return Host(hname, zone, list(groups), _parse_interfaces(h, where, zone, networks, addresses))
+
+
+def _parse_hosts(raw, networks, addresses):
+    """[hosts.NAME]: zone, groups and interfaces; the first interface is the management one."""
     hosts_raw = _get(raw, "hosts", "", dict)
     if not hosts_raw:
         raise ConfigError("key `hosts` has no hosts")
     zones = {n.zone for n in networks.values() if n.zone}
-    for hname, h in hosts_raw.items():
-        where = f"hosts.{hname}"
-        _name(hname, where, 10)
-        if hname in RESERVED_HOSTS:
-            raise ConfigError(f"key `{where}`: the host name {hname!r} is reserved")
-        if not isinstance(h, dict):
-            raise ConfigError(f"key `{where}` must be a table")
-        zone = _get(h, "zone", where, str)
-        if zone not in zones:
-            raise ConfigError(f"key `{where}.zone`: unknown zone {zone!r}; zones: {', '.join(sorted(zones))}")
-        groups = _get(h, "groups", where, list)
-        for g in groups:
-            if not isinstance(g, str) or not re.match(r"^[a-z][a-z0-9_]*$", g):
-                raise ConfigError(f"key `{where}.groups`: {g!r} is not a valid group name")
-        ifs_raw = _get(h, "interfaces", where, list)
-        if not ifs_raw:
-            raise ConfigError(f"key `{where}.interfaces` is empty")
-        ifs = []
-        seen_nets = set()
-        for i, ifr in enumerate(ifs_raw):
-            iw = f"{where}.interfaces[{i}]"
-            if not isinstance(ifr, dict):
-                raise ConfigError(f"key `{iw}` must be a table")
-            net = netref(ifr, "network", iw)
-            if net.name in seen_nets:
-                raise ConfigError(f"key `{iw}.network`: host already has an interface on {net.name}")
-            seen_nets.add(net.name)
-            ifs.append(Interface(f"eth{i}", net, addr_in(ifr, "address", iw, net)))
-        if ifs[0].network.zone != zone:
-            raise ConfigError(f"key `{where}.interfaces[0].network`: the management interface must be on a "
-                              f"network of zone {zone!r}, {ifs[0].network.name} is not")
-        lab.hosts[hname] = Host(hname, zone, list(groups), ifs)
-    return lab
+    return {hname: _parse_host(hname, h, zones, networks, addresses) for hname, h in hosts_raw.items()}
+
+
+def load(path=None, lock_path=None):
+    """Read and validate the lab description; one parser per section, in an order that lets later
+    sections refer to earlier ones (hosts name networks)."""
+    path = path or default_config_path()
+    lock_path = lock_path or default_lock_path()
+    raw = _read_toml(path)
+    name = _name(_get(raw, "name", "", str), "name", 30)
+    supernet = _net(raw, "supernet", "")
+    addresses = _Addresses()
+    admin = _parse_admin(raw, supernet, addresses)
+    packages = _parse_packages(raw, parse_lock(lock_path), lock_path)
+    networks = _parse_networks(raw, supernet, admin["admin_cidr"], addresses)
+    vip_net, vip = _parse_endpoint(raw, "vip", networks, addresses)
+    client_net, client_addr = _parse_endpoint(raw, "client", networks, addresses)
+    hosts = _parse_hosts(raw, networks, addresses)
+    return Lab(path=path, name=name, supernet=supernet, **admin, **packages, vip=vip, vip_network=vip_net,
+               networks=networks, client_network=client_net, client_address=client_addr, hosts=hosts)

@@ -1,23 +1,20 @@
-"""Outputs: environment.json (docs/inventory-contract.md) and an Ansible inventory (YAML)."""
+"""The lab's one output: environment.json (docs/inventory-contract.md), which Ansible's inventory
+script (ansible/inventory/tandem.py) and the tests read."""
 import json
 import os
 
 from . import repo
-from .util import state_dir
+from .paths import lab_dir, lab_env_file
 
 SSH_COMMON_ARGS = "-o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null"
 
 
 def env_path():
-    return os.path.join(state_dir(), "environment.json")
-
-
-def inventory_path():
-    return os.path.join(state_dir(), "inventory.yml")
+    return lab_env_file()
 
 
 def ssh_key():
-    return os.path.join(state_dir(), "ssh", "id_ed25519")
+    return os.path.join(lab_dir(), "ssh", "id_ed25519")
 
 
 def environment(lab):
@@ -44,31 +41,6 @@ def environment(lab):
     }
 
 
-def _q(s):
-    return json.dumps(str(s))  # JSON strings are valid YAML scalars
-
-
-def inventory(lab):
-    lines = ["# Written by lab/lab from the lab description; regenerated on every `up`.", "all:", "  vars:",
-             f"    ansible_user: {_q(lab.ssh_user)}",
-             f"    ansible_ssh_private_key_file: {_q(ssh_key())}",
-             f"    ansible_ssh_common_args: {_q(SSH_COMMON_ARGS)}",
-             "    ansible_python_interpreter: /usr/bin/python3",
-             f"    tandem_vip: {_q(lab.vip)}",
-             f"    tandem_env_file: {_q(env_path())}",
-             "  hosts:"]
-    for h in lab.hosts.values():
-        lines += [f"    {h.name}:", f"      ansible_host: {_q(h.address)}", f"      tandem_zone: {_q(h.zone)}"]
-    groups = {}
-    for h in lab.hosts.values():
-        for g in h.groups + [f"zone_{h.zone}"]:
-            groups.setdefault(g.replace("-", "_"), []).append(h.name)
-    lines.append("  children:")
-    for g, members in groups.items():
-        lines += [f"    {g}:", "      hosts:"] + [f"        {m}: {{}}" for m in members]
-    return "\n".join(lines) + "\n"
-
-
 def _atomic(path, text):
     tmp = path + ".tmp"
     with open(tmp, "w") as f:
@@ -77,14 +49,13 @@ def _atomic(path, text):
 
 
 def write(lab):
-    """Write both files; returns the number that changed."""
-    changed = 0
-    for path, text in ((env_path(), json.dumps(environment(lab), indent=2) + "\n"), (inventory_path(), inventory(lab))):
-        try:
-            if open(path).read() == text:
-                continue
-        except OSError:
-            pass
-        _atomic(path, text)
-        changed += 1
-    return changed
+    """Write environment.json; returns 1 if it changed, else 0."""
+    path, text = env_path(), json.dumps(environment(lab), indent=2) + "\n"
+    try:
+        with open(path) as f:
+            if f.read() == text:
+                return 0
+    except OSError:
+        pass
+    _atomic(path, text)
+    return 1

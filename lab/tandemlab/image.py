@@ -6,7 +6,8 @@ import re
 import shutil
 import subprocess
 
-from .util import LabError, cache_dir, log, sha256_parts, Timer
+from .paths import lab_cache
+from .util import LabError, log, sha256_parts, Timer
 
 # Units that only make noise (or delay boot) in a lab container.
 MASKED_UNITS = [
@@ -80,7 +81,8 @@ def machine_mirrors(suite, globs=None):
     for g in globs or SOURCES_GLOBS:
         for path in sorted(glob.glob(g)):
             try:
-                text = open(path).read()
+                with open(path) as f:
+                    text = f.read()
             except OSError:
                 continue
             if path.endswith(".sources"):
@@ -116,7 +118,7 @@ def recipe_hash(lab):
 
 
 def image_dir(lab):
-    return os.path.join(cache_dir(), f"image-{recipe_hash(lab)}")
+    return os.path.join(lab_cache(), f"image-{recipe_hash(lab)}")
 
 
 def rootfs(lab):
@@ -146,7 +148,7 @@ def ensure_image(lab):
     root = os.path.join(d, "rootfs")
     if os.path.exists(os.path.join(d, "ok")):
         return False
-    os.makedirs(cache_dir(), exist_ok=True)
+    os.makedirs(lab_cache(), exist_ok=True)
     t = Timer()
     log(f"building base image {os.path.basename(d)} (mmdebstrap, {len(lab.image_packages)} packages; about 30 s)")
     tmp = d + ".tmp"
@@ -174,7 +176,7 @@ def ensure_image(lab):
 def prune_images(lab, in_use):
     """Delete cached images of other recipes that no mounted clone uses."""
     keep = image_dir(lab)
-    for d in glob.glob(os.path.join(cache_dir(), "image-*")):
+    for d in glob.glob(os.path.join(lab_cache(), "image-*")):
         if d != keep and os.path.join(d, "rootfs") not in in_use:
             log(f"removing stale image {os.path.basename(d)}")
             shutil.rmtree(d, ignore_errors=True)

@@ -9,8 +9,9 @@ import sys
 import urllib.parse
 
 from . import image
-from .util import (LabError, cache_dir, log, pid_alive, proc_cmdline, read_pid, run, sha256_parts,
-                   state_dir, wait_for, wait_pid_exit, Timer)
+from .paths import lab_cache, lab_dir
+from .util import (LabError, log, pid_alive, proc_cmdline, read_pid, run, sha256_parts,
+                   wait_for, wait_pid_exit, Timer)
 
 
 def all_packages(lab):
@@ -22,11 +23,11 @@ def debs_key(lab):
 
 
 def debs_dir(lab):
-    return os.path.join(cache_dir(), f"debs-{debs_key(lab)}")
+    return os.path.join(lab_cache(), f"debs-{debs_key(lab)}")
 
 
 def repo_root():
-    return os.path.join(state_dir(), "repo")
+    return os.path.join(lab_dir(), "repo")
 
 
 def keyring_file():
@@ -34,7 +35,7 @@ def keyring_file():
 
 
 def gnupg_home():
-    return os.path.join(state_dir(), "gnupg")
+    return os.path.join(lab_dir(), "gnupg")
 
 
 def deb_versions(d):
@@ -52,7 +53,7 @@ def ensure_debs(lab):
     d = debs_dir(lab)
     if os.path.exists(os.path.join(d, "ok")):
         return False
-    os.makedirs(cache_dir(), exist_ok=True)
+    os.makedirs(lab_cache(), exist_ok=True)
     t = Timer()
     pkgs = all_packages(lab)
     log(f"collecting .debs for {len(pkgs)} locked packages and their dependencies (mmdebstrap; about 30 s)")
@@ -82,7 +83,7 @@ def ensure_debs(lab):
     n = len(glob.glob(os.path.join(d, "*.deb")))
     size = sum(os.path.getsize(p) for p in glob.glob(os.path.join(d, "*.deb"))) // (1 << 20)
     log(f"collected {n} .debs ({size} MiB) in {t}")
-    for old in glob.glob(os.path.join(cache_dir(), "debs-*")):
+    for old in glob.glob(os.path.join(lab_cache(), "debs-*")):
         if old != d and not old.endswith(".tmp"):
             shutil.rmtree(old, ignore_errors=True)
     return True
@@ -185,7 +186,7 @@ def ensure_repo(lab):
 # --- the HTTP server -------------------------------------------------------------------------
 
 def http_pidfile():
-    return os.path.join(state_dir(), "run", "http.pid")
+    return os.path.join(lab_dir(), "run", "http.pid")
 
 
 def http_pid():
@@ -207,9 +208,9 @@ def ensure_server(lab):
     if http_pid():
         return False
     stop_server()   # a server whose pid file was lost would hold the port
-    os.makedirs(os.path.join(state_dir(), "run"), exist_ok=True)
-    os.makedirs(os.path.join(state_dir(), "logs"), exist_ok=True)
-    logf = open(os.path.join(state_dir(), "logs", "http.log"), "ab")
+    os.makedirs(os.path.join(lab_dir(), "run"), exist_ok=True)
+    os.makedirs(os.path.join(lab_dir(), "logs"), exist_ok=True)
+    logf = open(os.path.join(lab_dir(), "logs", "http.log"), "ab")
     p = subprocess.Popen([sys.executable, "-m", "http.server", "--bind", str(lab.machine_address),
                           "--directory", repo_root(), str(lab.apt_port)],
                          stdin=subprocess.DEVNULL, stdout=logf, stderr=logf, start_new_session=True)

@@ -1,7 +1,6 @@
 """Checks against a running lab, shared by test_running (a lab that is up) and test_lifecycle."""
 import ipaddress
 import json
-import os
 import sys
 
 import labtest
@@ -39,6 +38,9 @@ def all_running(t, lab):
 
 
 def ssh_as_admin_only(t, lab):
+    """The admin user logs in with the lab key and has sudo. The root attempt only shows the lab key is
+    not root's (bare hosts give root no key); that sshd refuses root even with a key is proven on the
+    hardened hosts (tests/platform/test_lab_hosts.py)."""
     doc = env_doc(t)
     for h in lab.hosts.values():
         p = ssh(h.name, "id -un; hostname; sudo -n id -u")
@@ -92,7 +94,7 @@ def cut_and_heal(t, lab):
     finally:
         p = labtest.lab("heal", "b")
     t.assertEqual(p.returncode, 0, p.stderr)
-    labtest.wait_until(lambda: ping(a1, b1.address), 10, "app-a1 -> app-b1 after heal")
+    labtest.wait_for(lambda: ping(a1, b1.address), 10, "app-a1 -> app-b1 after heal")
     t.assertEqual(labtest.status()["zones"]["b"], "up")
 
 

@@ -3,13 +3,17 @@ import glob
 import json
 import os
 import subprocess
-import time
+import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 LAB_DIR = os.path.dirname(HERE)
 REPO = os.path.dirname(LAB_DIR)
 LAB = os.path.join(LAB_DIR, "lab")
 SCHEMA = os.path.join(REPO, "docs", "schemas", "environment.schema.json")
+INVENTORY = os.path.join(REPO, "ansible", "inventory", "tandem.py")
+
+sys.path.insert(0, LAB_DIR)
+from tandemlab.util import wait_for  # noqa: E402,F401  (one deadline wait for the lab and its tests)
 
 
 def lab(*args, env=None, timeout=600, check=False):
@@ -36,17 +40,6 @@ def lab_netns():
 
 def status():
     return json.loads(lab("status", "--json", check=True).stdout)
-
-
-def wait_until(pred, deadline_s, what, interval=0.1):
-    end = time.monotonic() + deadline_s
-    while True:
-        v = pred()
-        if v:
-            return v
-        if time.monotonic() > end:
-            raise AssertionError(f"timed out after {deadline_s}s waiting for {what}")
-        time.sleep(interval)
 
 
 def read(path):
