@@ -30,6 +30,7 @@ public final class Lifecycle {
   private volatile Phase phase = Phase.STARTING;
   private volatile Vertx vertx;
   private volatile HttpServer apiServer;
+  private long drainTimer = -1;
 
   public Lifecycle(long drainDelayMs, long shutdownTimeoutMs) {
     this.drainDelayMs = drainDelayMs;
@@ -63,11 +64,23 @@ public final class Lifecycle {
     phase = Phase.DRAINING;
     LOG.info("shutdown phase 1/3: draining, readiness now 503, still serving for {} ms", drainDelayMs);
     if (drainDelayMs > 0) {
-      v.setTimer(drainDelayMs, id -> stopAccepting(v));
+      drainTimer = v.setTimer(drainDelayMs, id -> endDrain());
     } else {
-      v.runOnContext(x -> stopAccepting(v));
+      v.runOnContext(x -> endDrain());
     }
     return stopped;
+  }
+
+  /**
+   * Ends the drain phase: the drain timer calls it; tests call it to end the phase when they have seen
+   * what happens inside it, instead of racing a clock. Does nothing outside DRAINING.
+   */
+  synchronized void endDrain() {
+    if (phase != Phase.DRAINING) {
+      return;
+    }
+    vertx.cancelTimer(drainTimer);
+    stopAccepting(vertx);
   }
 
   private void stopAccepting(Vertx v) {

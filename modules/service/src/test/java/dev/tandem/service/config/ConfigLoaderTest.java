@@ -1,7 +1,6 @@
 package dev.tandem.service.config;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -113,11 +112,5 @@ class ConfigLoaderTest {
     assertTrue(e.getMessage().contains("TANDEM_ZOEN (in " + file + "): unknown key"), e.getMessage());
     ConfigException missing = fail(Map.of("TANDEM_CONFIG_FILE", dir.resolve("nope").toString()));
     assertTrue(missing.getMessage().contains("TANDEM_CONFIG_FILE: cannot read"), missing.getMessage());
-  }
-
-  @Test
-  void exitCodeIsExConfig() {
-    assertEquals(78, ConfigException.EXIT_CODE);
-    assertFalse(fail(Map.of("TANDEM_X", "1")).problems().isEmpty());
   }
 }
