@@ -9,9 +9,15 @@ pom_value = $(shell sed -n 's:^ *<$(1)>\(.*\)</$(1)>.*:\1:p' pom.xml | head -n1)
 SERVICE_VERSION := $(call pom_value,version)
 OTEL_AGENT_VERSION := $(call pom_value,opentelemetry-javaagent.version)
 SERVICE_COMMIT := $(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)
+# Every build has its own version: pom version + commit. RELEASE_VERSION=... relabels a build, so
+# tests and people can roll out a "new" version without a new commit.
+RELEASE_VERSION ?= $(SERVICE_VERSION)+g$(SERVICE_COMMIT)
+ifeq ($(shell [[ '$(RELEASE_VERSION)' =~ ^[0-9]+\.[0-9]+\.[0-9]+([-+][0-9A-Za-z.+-]+)?$$ ]] && echo ok),)
+$(error RELEASE_VERSION='$(RELEASE_VERSION)' is not a version: MAJOR.MINOR.PATCH, then optionally - or + and letters, digits, '.', '+', '-')
+endif
 SERVICE_JAR := modules/service/target/tandem-service-$(SERVICE_VERSION).jar
 OTEL_AGENT_JAR := modules/service/target/agent/opentelemetry-javaagent-$(OTEL_AGENT_VERSION).jar
-MVN_BUILD_PROPS := -Dtandem.commit=$(SERVICE_COMMIT)
+MVN_BUILD_PROPS := -Dtandem.commit=$(SERVICE_COMMIT) -Dtandem.version=$(RELEASE_VERSION)
 
 OFFLINE_TESTS += test-service test-reproducible
 
@@ -23,19 +29,21 @@ build: ## compile and package the service (fat jar, SBOM), tests skipped
 # dist/ is rebuilt only when the commit or a build input changed: `make test` asks for it from
 # more than one target (the dry run's release and `make lab`'s), and each build runs the tests.
 SERVICE_INPUTS := $(shell git ls-files pom.xml mvnw .mvn modules 2>/dev/null)
-DIST_STAMP := dist/.built-$(SERVICE_COMMIT)
+# DIST_DIR=... builds into another directory (a test builds a second release beside dist/).
+DIST_DIR ?= dist
+DIST_STAMP := $(DIST_DIR)/.built-$(RELEASE_VERSION)
 
-dist: $(DIST_STAMP) ## tested release artifacts into dist/: jar, SBOM, OpenTelemetry agent, .sha256 files
+dist: $(DIST_STAMP) ## tested release artifacts into $(DIST_DIR) (dist/): jar, SBOM, OpenTelemetry agent, .sha256 files
 
 $(DIST_STAMP): $(SERVICE_INPUTS)
 	$(MVNW) $(MVN_BUILD_PROPS) clean verify
-	rm -rf dist && mkdir -p dist
-	cp $(SERVICE_JAR) dist/tandem-service-$(SERVICE_VERSION).jar
-	cp target/tandem.cdx.json dist/tandem-service-$(SERVICE_VERSION).cdx.json
-	cp $(OTEL_AGENT_JAR) dist/opentelemetry-javaagent-$(OTEL_AGENT_VERSION).jar
-	cd dist && sha256sum tandem-service-$(SERVICE_VERSION).jar > tandem-service-$(SERVICE_VERSION).jar.sha256
-	cd dist && sha256sum opentelemetry-javaagent-$(OTEL_AGENT_VERSION).jar > opentelemetry-javaagent-$(OTEL_AGENT_VERSION).jar.sha256
-	@ls -l dist
+	rm -rf $(DIST_DIR) && mkdir -p $(DIST_DIR)
+	cp $(SERVICE_JAR) $(DIST_DIR)/tandem-service-$(RELEASE_VERSION).jar
+	cp target/tandem.cdx.json $(DIST_DIR)/tandem-service-$(RELEASE_VERSION).cdx.json
+	cp $(OTEL_AGENT_JAR) $(DIST_DIR)/opentelemetry-javaagent-$(OTEL_AGENT_VERSION).jar
+	cd $(DIST_DIR) && sha256sum tandem-service-$(RELEASE_VERSION).jar > tandem-service-$(RELEASE_VERSION).jar.sha256
+	cd $(DIST_DIR) && sha256sum opentelemetry-javaagent-$(OTEL_AGENT_VERSION).jar > opentelemetry-javaagent-$(OTEL_AGENT_VERSION).jar.sha256
+	@ls -l $(DIST_DIR)
 	touch $@
 
 run: build ## run the service in the foreground on loopback (API :8080, management :9090)

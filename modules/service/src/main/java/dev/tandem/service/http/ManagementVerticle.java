@@ -41,7 +41,7 @@ public final class ManagementVerticle extends VerticleBase {
   public Future<?> start() {
     Router router = Router.router(vertx);
     router.route().handler(new RequestIdHandler(servedBy));
-    HealthRoutes.install(vertx, router, lifecycle);
+    HealthRoutes.install(vertx, router, lifecycle, servedBy.version());
     if (registry != null) {
       router.get(METRICS).handler(PrometheusScrapingHandler.create(registry));
     }

@@ -147,6 +147,8 @@ class ApiTest {
     HttpResponse<String> ready = svc.get(svc.management("/health/ready"));
     assertEquals(200, ready.statusCode(), ready.body());
     assertEquals("UP", json(ready).getString("status"));
+    JsonObject lifecycle = json(ready).getJsonArray("checks").getJsonObject(0);
+    assertEquals(TestService.BUILD.version(), lifecycle.getJsonObject("data").getString("version"), ready.body());
     assertProblem(svc.get(svc.management("/api/v1/hello")), 404, null);
   }
 
