@@ -5,12 +5,12 @@ ANSIBLE_DIR := ansible
 # Ansible always runs under Debian's python (another python3 may come first on PATH). The
 # inventory reads $TANDEM_ENV_FILE; group_vars read $TANDEM_PKI_DIR, $TANDEM_RELEASE_KEY_DIR and
 # $TANDEM_DIST_DIR (all exported by the Makefile).
-ANSIBLE_PLAYBOOK := cd $(ANSIBLE_DIR) && ANSIBLE_CONFIG=ansible.cfg TANDEM_DIST_DIR=$(CURDIR)/dist \
+ANSIBLE_PLAYBOOK := cd $(ANSIBLE_DIR) && ANSIBLE_CONFIG=ansible.cfg TANDEM_DIST_DIR=$(abspath $(DIST_DIR)) \
 	$(PYTHON) /usr/bin/ansible-playbook
 # Offline lint uses the fixture environment (same shape as the lab's).
 LINT_ENV_FILE := $(CURDIR)/tests/platform/fixtures/environment.json
 
-.PHONY: lint lint-ansible lint-yaml lint-shell lint-role-specs release converge test-dry-run \
+.PHONY: lint lint-ansible lint-yaml lint-shell lint-role-specs release rollout rollback converge test-dry-run \
 	test-platform test-idempotence test-platform-offline
 
 lint: lint-yaml lint-ansible lint-shell lint-role-specs ## every linter: YAML, Ansible, shell, role argument specs
@@ -20,7 +20,7 @@ lint-yaml: ## yamllint over ansible/
 
 lint-ansible: ## ansible-lint, production profile, offline
 	cd $(ANSIBLE_DIR) && TANDEM_ENV_FILE=$(LINT_ENV_FILE) ANSIBLE_CONFIG=ansible.cfg \
-		$(PYTHON) /usr/bin/ansible-lint --profile production --offline -q site.yml roles
+		$(PYTHON) /usr/bin/ansible-lint --profile production --offline -q site.yml release.yml roles
 
 # Every shell script git knows about: *.sh/*.bash, or an extensionless file with a sh/bash shebang.
 lint-shell: ## shellcheck over every shell script git knows
@@ -41,13 +41,25 @@ test-platform-offline: ## offline tests: inventory script, release tool, recap p
 OFFLINE_TESTS += lint test-platform-offline
 
 release: dist ## signed reproducible release tarball in dist/ (key kept in $TANDEM_RELEASE_KEY_DIR)
-	tools/release dist
+	tools/release $(DIST_DIR)
 
 converge: ## converge the environment described by $TANDEM_ENV_FILE (ansible/site.yml)
 	@mkdir -p $(TANDEM_LOG_DIR)
 	@start=$$(date +%s); \
 	 $(ANSIBLE_PLAYBOOK) site.yml $(ANSIBLE_ARGS) 2>&1 | tee $(TANDEM_LOG_DIR)/converge.log; \
 	 echo "converge: $$(( $$(date +%s) - start )) s"
+
+rollout: release ## rolling release of dist/'s signed release to every app host, one at a time (ansible/release.yml)
+	@mkdir -p $(TANDEM_LOG_DIR)
+	@start=$$(date +%s); \
+	 $(ANSIBLE_PLAYBOOK) release.yml $(ANSIBLE_ARGS) 2>&1 | tee $(TANDEM_LOG_DIR)/rollout.log; \
+	 echo "rollout: $$(( $$(date +%s) - start )) s"
+
+rollback: ## every app host back to its previous release, one at a time (ansible/release.yml)
+	@mkdir -p $(TANDEM_LOG_DIR)
+	@start=$$(date +%s); \
+	 $(ANSIBLE_PLAYBOOK) release.yml -e tandem_release_action=rollback $(ANSIBLE_ARGS) 2>&1 | tee $(TANDEM_LOG_DIR)/rollback.log; \
+	 echo "rollback: $$(( $$(date +%s) - start )) s"
 
 test-idempotence: ## run site.yml again and fail unless every host reports changed=0
 	@mkdir -p $(TANDEM_LOG_DIR)

@@ -8,6 +8,10 @@
   client_probe.py ports TIMEOUT ADDR:PORT...   TCP connect to each; open / refused / timeout
   client_probe.py watch VIP CA SECONDS UNTIL    new HTTPS GET every 20 ms; stop once UNTIL (an LB name)
                                         has answered for 1 s; prints each sample as it comes: [t, served-by or error]
+  client_probe.py load VIP CA STOPFILE MIN THREADS RATE
+                                        steady load: THREADS keep-alive HTTPS clients, RATE GETs per second in
+                                        all (5 s timeout); prints "started", then runs until STOPFILE exists and
+                                        MIN requests were made; summary: totals, failures, versions over time
 """
 import collections
 import http.client
@@ -117,6 +121,59 @@ def watch(vip, ca, seconds, until):
     return None
 
 
+def load_worker(vip, ctx, interval, stop, record):
+    """One keep-alive client: a GET every `interval` seconds until stop(); each answer recorded."""
+    conn, next_at = None, time.monotonic()
+    while not stop():
+        try:
+            conn = conn or http.client.HTTPSConnection(vip, 443, context=ctx, timeout=5)
+            conn.request("GET", "/api/v1/hello?name=load")
+            resp = conn.getresponse()
+            body = resp.read()
+            version = json.loads(body)["version"] if resp.status == 200 else None
+            record(time.time(), resp.status, version, None)
+            if resp.getheader("Connection", "").lower() == "close":
+                conn.close()
+                conn = None
+        except (OSError, http.client.HTTPException, ValueError) as exc:
+            record(time.time(), None, None, f"{type(exc).__name__}: {exc}")
+            if conn:
+                conn.close()
+            conn = None
+        next_at += interval
+        time.sleep(max(0.0, next_at - time.monotonic()))
+
+
+def load(vip, ca, stopfile, minimum, threads, rate):
+    import os
+    import threading
+    ctx, lock, samples = tls_context(ca), threading.Lock(), []
+
+    def record(*sample):
+        with lock:
+            samples.append(sample)
+
+    def stop():
+        return os.path.exists(stopfile) and len(samples) >= int(minimum)
+
+    workers = [threading.Thread(target=load_worker, args=(vip, ctx, int(threads) / float(rate), stop, record))
+               for _ in range(int(threads))]
+    print(json.dumps({"started": time.time()}), flush=True)
+    for w in workers:
+        w.start()
+    for w in workers:
+        w.join()
+    failures = [s for s in samples if s[1] != 200]
+    versions = {}
+    for t, _, version, _ in samples:
+        if version:
+            v = versions.setdefault(version, {"count": 0, "first": t, "last": t})
+            v["count"] += 1
+            v["first"], v["last"] = min(v["first"], t), max(v["last"], t)
+    return {"total": len(samples), "failed": len(failures), "failures": [list(f) for f in failures[:20]],
+            "versions": versions, "first": min(s[0] for s in samples), "last": max(s[0] for s in samples)}
+
+
 def once(vip, ca):
     """One HTTPS GET: status, content type and the start of the body."""
     conn = http.client.HTTPSConnection(vip, 443, context=tls_context(ca), timeout=5)
@@ -130,7 +187,8 @@ def once(vip, ca):
 
 def main(argv):
     command, args = argv[0], argv[1:]
-    result = {"hello": hello, "redirect": redirect, "badecho": badecho, "ports": ports, "watch": watch, "once": once}[command](*args)
+    result = {"hello": hello, "redirect": redirect, "badecho": badecho, "ports": ports, "watch": watch, "once": once,
+              "load": load}[command](*args)
     if result is not None:
         json.dump(result, sys.stdout)
     return 0

@@ -81,12 +81,12 @@ def client_probe(*args, timeout=120):
     return json.loads(proc.stdout)
 
 
-def playbook(*args, timeout=900, env=None):
+def playbook(*args, timeout=900, env=None, book="site.yml"):
     e = {**path_env(), "ANSIBLE_CONFIG": os.path.join(ANSIBLE_DIR, "ansible.cfg"),
          "TANDEM_DIST_DIR": os.environ.get("TANDEM_DIST_DIR") or os.path.join(REPO, "dist"),
          "ANSIBLE_FORCE_COLOR": "0", "ANSIBLE_NOCOLOR": "1"}
     e.update(env or {})
-    return run([PYTHON, "/usr/bin/ansible-playbook", "site.yml", *args], timeout=timeout, env=e, cwd=ANSIBLE_DIR)
+    return run([PYTHON, "/usr/bin/ansible-playbook", book, *args], timeout=timeout, env=e, cwd=ANSIBLE_DIR)
 
 
 def recap(output):
