@@ -9,8 +9,8 @@
   client_probe.py watch VIP CA SECONDS UNTIL    new HTTPS GET every 20 ms; stop once UNTIL (an LB name)
                                         has answered for 1 s; prints each sample as it comes: [t, served-by or error]
   client_probe.py load VIP CA STOPFILE MIN THREADS RATE
-                                        steady load: THREADS keep-alive HTTPS clients, RATE GETs per second in
-                                        all (5 s timeout); prints "started", then runs until STOPFILE exists and
+                                        steady load: THREADS keep-alive HTTPS clients, RATE requests per second
+                                        in all, GET hello and POST echo in turn (5 s timeout); prints "started", then runs until STOPFILE exists and
                                         MIN requests were made; summary: totals, failures, versions over time
 """
 import collections
@@ -121,13 +121,22 @@ def watch(vip, ca, seconds, until):
     return None
 
 
+LOAD_ECHO = json.dumps({"message": "load"}).encode()
+
+
 def load_worker(vip, ctx, interval, stop, record):
-    """One keep-alive client: a GET every `interval` seconds until stop(); each answer recorded."""
-    conn, next_at = None, time.monotonic()
+    """One keep-alive client until stop(): a request every `interval` seconds, GET /api/v1/hello and
+    POST /api/v1/echo in turn (HAProxy may retry a GET elsewhere, never a POST it has sent), each
+    answer recorded."""
+    conn, next_at, post = None, time.monotonic(), False
     while not stop():
+        post = not post
         try:
             conn = conn or http.client.HTTPSConnection(vip, 443, context=ctx, timeout=5)
-            conn.request("GET", "/api/v1/hello?name=load")
+            if post:
+                conn.request("POST", "/api/v1/echo", body=LOAD_ECHO, headers={"Content-Type": "application/json"})
+            else:
+                conn.request("GET", "/api/v1/hello?name=load")
             resp = conn.getresponse()
             body = resp.read()
             version = json.loads(body)["version"] if resp.status == 200 else None

@@ -1,6 +1,7 @@
 """Rolling release and rollback cost users nothing: under steady load from the client namespace
 (the internet), `release.yml` replaces the version on every app host one at a time, then rolls
-every host back, and not one request fails.
+every host back, and not one request fails. Half of the load is POST, which HAProxy never
+retries once sent: only draining a host at the load balancers before it restarts keeps those whole.
 
 Thresholds (docs/decisions/0005-rolling-release.md): 0 failed of at least 10,000 requests per
 run, a 5 s client timeout; both versions answer while the release runs, only the new one after.
