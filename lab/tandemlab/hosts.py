@@ -151,10 +151,13 @@ def stop(lab, hs, deadline_s=30):
 
 
 def kill(lab, h):
-    """SIGKILL the container's init: the host dies at once, as on power loss."""
+    """Power loss: the host's links go down, then SIGKILL to the container's init. The links go
+    first because a powered-off machine's kernel answers nothing, while a container's processes die
+    one by one and its kernel (the netns) would reset connections to addresses it still holds."""
     pid = nspawn_pid(h)
     if not pid:
         raise LabError(f"{h.name} is not running")
+    net.set_links(h, up=False)
     ipid = init_pid(h)
     if ipid:
         os.kill(ipid, signal.SIGKILL)

@@ -185,6 +185,12 @@ def host_up(lab, h, exclusive=True):
     return c
 
 
+def set_links(h, up):
+    """Every interface of a host's netns up or down (down: the host is cut from every network)."""
+    for itf in h.interfaces:
+        ip("link", "set", itf.ifname, "up" if up else "down", ns=h.netns)
+
+
 def clear_stale_addresses(lab, h):
     """After a host died: drop addresses it added at runtime (a VIP), keep the configured ones."""
     if h.netns not in netns_list():

@@ -8,9 +8,10 @@
   client_probe.py ports TIMEOUT ADDR:PORT...   TCP connect to each; open / refused / timeout
   client_probe.py watch VIP CA SECONDS UNTIL    new HTTPS GET every 20 ms; stop once UNTIL (an LB name)
                                         has answered for 1 s; prints each sample as it comes: [t, served-by or error]
-  client_probe.py load VIP CA STOPFILE MIN THREADS RATE
+  client_probe.py load VIP CA STOPFILE MIN THREADS RATE [MIX]
                                         steady load: THREADS keep-alive HTTPS clients, RATE requests per second
-                                        in all, GET hello and POST echo in turn (5 s timeout); prints "started", then runs until STOPFILE exists and
+                                        in all, GET hello and POST echo in turn (MIX=mixed, the default) or
+                                        GETs only (MIX=get) (5 s timeout); prints "started", then runs until STOPFILE exists and
                                         MIN requests were made; summary: totals, failures, versions over time
 """
 import collections
@@ -124,13 +125,13 @@ def watch(vip, ca, seconds, until):
 LOAD_ECHO = json.dumps({"message": "load"}).encode()
 
 
-def load_worker(vip, ctx, interval, stop, record):
+def load_worker(vip, ctx, interval, stop, record, mix):
     """One keep-alive client until stop(): a request every `interval` seconds, GET /api/v1/hello and
     POST /api/v1/echo in turn (HAProxy may retry a GET elsewhere, never a POST it has sent), each
     answer recorded."""
     conn, next_at, post = None, time.monotonic(), False
     while not stop():
-        post = not post
+        post = mix == "mixed" and not post
         try:
             conn = conn or http.client.HTTPSConnection(vip, 443, context=ctx, timeout=5)
             if post:
@@ -153,7 +154,7 @@ def load_worker(vip, ctx, interval, stop, record):
         time.sleep(max(0.0, next_at - time.monotonic()))
 
 
-def load(vip, ca, stopfile, minimum, threads, rate):
+def load(vip, ca, stopfile, minimum, threads, rate, mix="mixed"):
     import os
     import threading
     ctx, lock, samples = tls_context(ca), threading.Lock(), []
@@ -165,7 +166,7 @@ def load(vip, ca, stopfile, minimum, threads, rate):
     def stop():
         return os.path.exists(stopfile) and len(samples) >= int(minimum)
 
-    workers = [threading.Thread(target=load_worker, args=(vip, ctx, int(threads) / float(rate), stop, record))
+    workers = [threading.Thread(target=load_worker, args=(vip, ctx, int(threads) / float(rate), stop, record, mix))
                for _ in range(int(threads))]
     print(json.dumps({"started": time.time()}), flush=True)
     for w in workers:
@@ -179,7 +180,10 @@ def load(vip, ca, stopfile, minimum, threads, rate):
             v = versions.setdefault(version, {"count": 0, "first": t, "last": t})
             v["count"] += 1
             v["first"], v["last"] = min(v["first"], t), max(v["last"], t)
+    ok_times = sorted(s[0] for s in samples if s[1] == 200)
+    gap = max((b - a for a, b in zip(ok_times, ok_times[1:])), default=0.0)
     return {"total": len(samples), "failed": len(failures), "failures": [list(f) for f in failures[:20]],
+            "longest_gap_s": round(gap, 3),
             "versions": versions, "first": min(s[0] for s in samples), "last": max(s[0] for s in samples)}
 
 

@@ -4,6 +4,8 @@ import json
 import os
 import subprocess
 import sys
+import tempfile
+import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(os.path.dirname(HERE))
@@ -106,3 +108,26 @@ def haproxy_api(lb, command):
 def client_run(*argv, timeout=60, input_text=None):
     """A command in the client namespace (the internet)."""
     return run(["ip", "netns", "exec", client_netns(), *argv], timeout=timeout, input_text=input_text)
+
+
+def under_load(action, minimum, threads, rate, mix="mixed"):
+    """Run action() while the client namespace sends steady load to the VIP (client_probe.py load).
+    Returns (action's result, load summary, action start, action end), times in epoch seconds; the
+    load runs until the action has ended and `minimum` requests were made."""
+    vip = environment()["vip"]["address"]
+    with tempfile.TemporaryDirectory(prefix="tandem-load-") as tmp:
+        stop = os.path.join(tmp, "stop")
+        argv = ["ip", "netns", "exec", client_netns(), PYTHON, PROBE, "load", vip, ca_file(), stop,
+                str(minimum), str(threads), str(rate), mix]
+        load = subprocess.Popen(argv, text=True, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        try:
+            json.loads(load.stdout.readline())          # {"started": ...}: the clients are running
+            start = time.time()
+            result = action()
+            end = time.time()
+        finally:
+            open(stop, "w", encoding="utf-8").close()
+            out, err = load.communicate(timeout=600)
+    if load.returncode != 0:
+        raise AssertionError(f"load generator failed rc={load.returncode}: {err}")
+    return result, json.loads(out), start, end

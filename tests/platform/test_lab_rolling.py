@@ -12,7 +12,6 @@ import json
 import os
 import re
 import shutil
-import subprocess
 import tempfile
 import time
 import unittest
@@ -45,22 +44,7 @@ class ReleaseTest(unittest.TestCase):
         return dist
 
     def under_load(self, action):
-        """Run action() while the client namespace sends steady load; returns (action's result,
-        load summary, action start, action end) with times in epoch seconds."""
-        stop = os.path.join(self.tmp, f"stop-{time.monotonic_ns()}")
-        argv = ["ip", "netns", "exec", pl.client_netns(), pl.PYTHON, pl.PROBE, "load", self.vip, self.ca, stop,
-                str(LOAD_MIN_REQUESTS), str(LOAD_THREADS), str(LOAD_RATE)]
-        load = subprocess.Popen(argv, text=True, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-        try:
-            json.loads(load.stdout.readline())          # {"started": ...}: the clients are running
-            start = time.time()
-            result = action()
-            end = time.time()
-        finally:
-            open(stop, "w").close()
-            out, err = load.communicate(timeout=600)
-        self.assertEqual(load.returncode, 0, err)
-        return result, json.loads(out), start, end
+        return pl.under_load(action, LOAD_MIN_REQUESTS, LOAD_THREADS, LOAD_RATE)
 
     def roll(self, action, dist, old, new):
         env = {"TANDEM_DIST_DIR": dist}
