@@ -8,7 +8,9 @@
 
 Each test restores what it broke in a cleanup, whatever fails.
 """
+import json
 import os
+import time
 import unittest
 
 import platformlab as pl
@@ -74,11 +76,45 @@ class LoadBalancerFailureTest(unittest.TestCase):
         self.assertLessEqual(load["failed"], THREADS, "only requests in flight, one per connection at most")
         self.assertLessEqual(load["longest_gap_s"], GAP_BUDGET_S)
 
+        # It boots again: it takes the VIP back (preemption) only once its HAProxy serves.
+        _, load, _, _ = pl.under_load(lambda: self.restore(holder), 1500, THREADS, RATE, mix="get")
+        print(f"  {holder} back: {load['total']} requests, {load['failed']} failed "
+              f"{[f[3] for f in load['failures']]}, longest gap {load['longest_gap_s']} s", flush=True)
+        self.assertLessEqual(load["failed"], THREADS, "only the connections the VIP move cuts, one each at most")
+        self.assertLessEqual(load["longest_gap_s"], GAP_BUDGET_S)
+
+    def test_a_restarted_master_without_haproxy_never_takes_the_vip(self):
+        """keepalived's track script starts as failed (init_fail): a preferred master that comes
+        back before its HAProxy can serve stays below the backup's priority."""
+        master = vip_holder()
+        self.assertIsNotNone(master, "no load balancer holds the VIP")
+        peer = next(lb["name"] for lb in pl.hosts("lb") if lb["name"] != master)
+        self.addCleanup(self.start_haproxy, master)
+        self.assertEqual(pl.ssh(master, "sudo -n systemctl stop haproxy").returncode, 0)
+        pl.wait_until(lambda: vip_holder() == peer, 15, f"{peer} holding the VIP once {master}'s HAProxy is down",
+                      interval=0.1)
+        self.assertEqual(pl.ssh(master, "sudo -n systemctl restart keepalived").returncode, 0)
+        holders = set()
+        end = time.monotonic() + 5
+        while time.monotonic() < end:         # watch, not wait: every sample must hold
+            holders.add(vip_holder())
+            time.sleep(0.05)
+        self.assertEqual(holders, {peer}, f"{master} took the VIP while its HAProxy was down")
+
+    def start_haproxy(self, master):
+        self.assertEqual(pl.ssh(master, "sudo -n systemctl start haproxy").returncode, 0)
+        pl.wait_until(lambda: vip_holder() == master, 30, f"{master} holding the VIP again", interval=0.2)
+        backend_up_everywhere()
+
     def restore(self, holder):
+        if vip_holder() == holder and pl.run([pl.PYTHON, LAB, "status", "--json"]).returncode == 0:
+            proc = pl.run([pl.PYTHON, LAB, "status", "--json"])
+            if any(h["name"] == holder and h["state"] == "running" for h in json.loads(proc.stdout)["hosts"]):
+                return
         proc = pl.run([pl.PYTHON, LAB, "start", holder], timeout=180)
         if proc.returncode != 0:
             raise AssertionError(f"lab start {holder}: {proc.stderr}")
-        pl.wait_until(lambda: vip_holder() == holder, 60, f"{holder} holding the VIP again", interval=0.5)
+        pl.wait_until(lambda: vip_holder() == holder, 60, f"{holder} holding the VIP again", interval=0.2)
         backend_up_everywhere()
 
 
