@@ -10,7 +10,7 @@ import threading
 
 from . import clones, config, env, hosts, image, net, prereq, repo
 from .paths import lab_dir
-from .util import LabError, Timer, log, run
+from .util import LabError, Timer, is_mount_point, log, run
 
 
 class UsageError(LabError):
@@ -184,7 +184,7 @@ def cmd_stop(lab, args):
 def cmd_start(lab, args):
     h = lab.host(args.host)
     lk = _lock()
-    if h.netns not in net.netns_list() or not clones.is_mounted(clones.root(h)):
+    if h.netns not in net.netns_list() or not is_mount_point(clones.root(h)):
         raise LabError(f"{h.name}: the lab is not up (run `lab up`)")
     t = Timer()
     started = hosts.start(lab, h)

@@ -6,7 +6,7 @@ import shutil
 
 from . import image, repo
 from .paths import lab_dir
-from .util import run
+from .util import is_mount_point, run
 
 
 def machines_dir():
@@ -35,10 +35,6 @@ def lab_mounts():
     return [m[0] for m in mounts() if m[0].startswith(md)]
 
 
-def is_mounted(path):
-    return any(m[0] == path for m in mounts())
-
-
 def ensure_clone(lab, h, ssh_pub):
     """Overlay clone (lower = image) + first-boot seed. Returns number of changes."""
     c = 0
@@ -47,7 +43,7 @@ def ensure_clone(lab, h, ssh_pub):
     lower = image.rootfs(lab)
     for sub in ("upper", "work", "root"):
         os.makedirs(os.path.join(d, sub), exist_ok=True)
-    if not is_mounted(r):
+    if not is_mount_point(r):
         run(["mount", "-t", "overlay", "overlay", "-o",
              f"lowerdir={lower},upperdir={d}/upper,workdir={d}/work", r])
         c += 1

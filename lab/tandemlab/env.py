@@ -4,13 +4,10 @@ import json
 import os
 
 from . import repo
-from .paths import lab_dir, lab_env_file
+from .paths import lab_dir
+from .paths import lab_env_file as env_path  # the lab always writes its own file
 
 SSH_COMMON_ARGS = "-o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null"
-
-
-def env_path():
-    return lab_env_file()
 
 
 def ssh_key():

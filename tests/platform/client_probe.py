@@ -17,9 +17,11 @@
 import collections
 import http.client
 import json
+import os
 import socket
 import ssl
 import sys
+import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 
@@ -151,12 +153,10 @@ def load_worker(vip, ctx, interval, stop, record, mix):
                 conn.close()
             conn = None
         next_at += interval
-        time.sleep(max(0.0, next_at - time.monotonic()))
+        time.sleep(max(0.0, next_at - time.monotonic()))  # pacing: the load rate, not a wait
 
 
 def load(vip, ca, stopfile, minimum, threads, rate, mix="mixed"):
-    import os
-    import threading
     ctx, lock, samples = tls_context(ca), threading.Lock(), []
 
     def record(*sample):

@@ -65,20 +65,21 @@ class ReleaseTest(unittest.TestCase):
         self.assertEqual(self.versions_served(), {new})
         return took
 
-    def test_rolling_release_then_rollback_under_load(self):
+    def running_and_relabelled(self, tag):
+        """The one version every host runs, and a new label for the same build (RELEASE_VERSION)."""
         served = self.versions_served()
         self.assertEqual(len(served), 1, f"one version everywhere before the release: {served}")
         old = served.pop()
-        new = re.sub(r"\+.*$", "", old) + "+rolled." + str(int(time.time()))
+        return old, re.sub(r"\+.*$", "", old) + f"+{tag}." + str(int(time.time()))
+
+    def test_rolling_release_then_rollback_under_load(self):
+        old, new = self.running_and_relabelled("rolled")
         dist = self.build_release(new)
         self.roll("rollout", dist, old, new)
         self.roll("rollback", dist, new, old)
 
     def test_release_that_never_gets_ready_stops_at_the_first_host_and_rolls_back(self):
-        served = self.versions_served()
-        self.assertEqual(len(served), 1, f"one version everywhere before the release: {served}")
-        old = served.pop()
-        bad = re.sub(r"\+.*$", "", old) + "+broken." + str(int(time.time()))
+        old, bad = self.running_and_relabelled("broken")
         dist = self.build_release(bad)
         self.sign_a_broken_jar(dist, bad)
         first = pl.run([pl.PYTHON, "/usr/bin/ansible-inventory", "-i", "inventory/tandem.py", "--list"],
