@@ -195,11 +195,14 @@ def cmd_start(lab, args):
 
 
 def cmd_kill(lab, args):
-    h = lab.host(args.host)
+    """Power loss of one host or several at once (a whole zone): every link goes down first, then
+    each init gets SIGKILL."""
+    targets = [lab.host(name) for name in args.hosts]
     lk = _lock()
-    hosts.kill(lab, h)
+    hosts.kill(lab, targets)
     lk.close()
-    print(f"{h.name}: killed (SIGKILL to its init); runtime addresses removed from its namespace")
+    for h in targets:
+        print(f"{h.name}: killed (SIGKILL to its init); runtime addresses removed from its namespace")
     return 0
 
 
@@ -241,11 +244,13 @@ def parser():
         s.add_argument("host")
         s.add_argument("cmd", nargs=argparse.REMAINDER)
         s.set_defaults(fn=fn)
-    for verb, fn, hlp in (("stop", cmd_stop, "clean poweroff of HOST"), ("start", cmd_start, "boot HOST again"),
-                          ("kill", cmd_kill, "SIGKILL HOST's init (power loss)")):
+    for verb, fn, hlp in (("stop", cmd_stop, "clean poweroff of HOST"), ("start", cmd_start, "boot HOST again")):
         s = sub.add_parser(verb, help=hlp)
         s.add_argument("host")
         s.set_defaults(fn=fn)
+    s = sub.add_parser("kill", help="SIGKILL the init of HOST... (power loss; several hosts: at once)")
+    s.add_argument("hosts", nargs="+", metavar="HOST")
+    s.set_defaults(fn=cmd_kill)
     for verb, hlp in (("cut", "cut ZONE off from the router"), ("heal", "reconnect ZONE")):
         s = sub.add_parser(verb, help=hlp)
         s.add_argument("zone")

@@ -150,23 +150,24 @@ def stop(lab, hs, deadline_s=30):
     return list(pids)
 
 
-def kill(lab, h):
-    """Power loss: the host's links go down, then SIGKILL to the container's init. The links go
-    first because a powered-off machine's kernel answers nothing, while a container's processes die
-    one by one and its kernel (the netns) would reset connections to addresses it still holds."""
-    pid = nspawn_pid(h)
-    if not pid:
-        raise LabError(f"{h.name} is not running")
-    net.set_links(h, up=False)
-    ipid = init_pid(h)
-    if ipid:
-        os.kill(ipid, signal.SIGKILL)
-    else:
-        os.kill(pid, signal.SIGKILL)
-    if not wait_pid_exit(pid, 15):
-        os.kill(pid, signal.SIGKILL)
-        wait_pid_exit(pid, 5)
-    _after_exit(lab, h)
+def kill(lab, targets):
+    """Power loss of every host in targets at the same moment: all their links go down, then SIGKILL
+    to each container's init. The links go first because a powered-off machine's kernel answers
+    nothing, while a container's processes die one by one and its kernel (the netns) would reset
+    connections to addresses it still holds."""
+    pids = {h.name: nspawn_pid(h) for h in targets}
+    for h in targets:
+        if not pids[h.name]:
+            raise LabError(f"{h.name} is not running")
+    for h in targets:
+        net.set_links(h, up=False)
+    for h in targets:
+        pid = pids[h.name]
+        os.kill(init_pid(h) or pid, signal.SIGKILL)
+        if not wait_pid_exit(pid, 15):
+            os.kill(pid, signal.SIGKILL)
+            wait_pid_exit(pid, 5)
+        _after_exit(lab, h)
 
 
 def _after_exit(lab, h):
