@@ -12,7 +12,7 @@
                                         steady load: THREADS keep-alive HTTPS clients, RATE requests per second
                                         in all, GET hello and POST echo in turn (MIX=mixed, the default) or
                                         GETs only (MIX=get) (5 s timeout); prints "started", then runs until STOPFILE exists and
-                                        MIN requests were made; summary: totals, failures, versions over time
+                                        MIN requests were made; summary: totals, failures, latency, versions over time
 """
 import collections
 import http.client
@@ -130,10 +130,11 @@ LOAD_ECHO = json.dumps({"message": "load"}).encode()
 def load_worker(vip, ctx, interval, stop, record, mix):
     """One keep-alive client until stop(): a request every `interval` seconds, GET /api/v1/hello and
     POST /api/v1/echo in turn (HAProxy may retry a GET elsewhere, never a POST it has sent), each
-    answer recorded."""
+    answer recorded with how long it took."""
     conn, next_at, post = None, time.monotonic(), False
     while not stop():
         post = mix == "mixed" and not post
+        started = time.monotonic()
         try:
             conn = conn or http.client.HTTPSConnection(vip, 443, context=ctx, timeout=5)
             if post:
@@ -143,12 +144,12 @@ def load_worker(vip, ctx, interval, stop, record, mix):
             resp = conn.getresponse()
             body = resp.read()
             version = json.loads(body)["version"] if resp.status == 200 else None
-            record(time.time(), resp.status, version, None)
+            record(time.time(), resp.status, version, None, time.monotonic() - started)
             if resp.getheader("Connection", "").lower() == "close":
                 conn.close()
                 conn = None
         except (OSError, http.client.HTTPException, ValueError) as exc:
-            record(time.time(), None, None, f"{type(exc).__name__}: {exc}")
+            record(time.time(), None, None, f"{type(exc).__name__}: {exc}", time.monotonic() - started)
             if conn:
                 conn.close()
             conn = None
@@ -175,15 +176,18 @@ def load(vip, ca, stopfile, minimum, threads, rate, mix="mixed"):
         w.join()
     failures = [s for s in samples if s[1] != 200]
     versions = {}
-    for t, _, version, _ in samples:
+    for t, _, version, _, _ in samples:
         if version:
             v = versions.setdefault(version, {"count": 0, "first": t, "last": t})
             v["count"] += 1
             v["first"], v["last"] = min(v["first"], t), max(v["last"], t)
     ok_times = sorted(s[0] for s in samples if s[1] == 200)
     gap = max((b - a for a, b in zip(ok_times, ok_times[1:])), default=0.0)
+    durations = sorted(s[4] for s in samples)
     return {"total": len(samples), "failed": len(failures), "failures": [list(f) for f in failures[:20]],
             "longest_gap_s": round(gap, 3),
+            "latency_s": {"p50": round(durations[len(durations) // 2], 4),
+                          "p99": round(durations[int(len(durations) * 0.99) - 1], 4), "max": round(durations[-1], 4)},
             "versions": versions, "first": min(s[0] for s in samples), "last": max(s[0] for s in samples)}
 
 

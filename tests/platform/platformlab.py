@@ -1,5 +1,7 @@
 """Helpers for the platform tests: the environment description, SSH to hosts, commands in the
 client namespace (the internet), ansible-playbook runs. Stdlib only; every wait has a deadline."""
+import csv
+import io
 import json
 import os
 import subprocess
@@ -11,6 +13,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(os.path.dirname(HERE))
 ANSIBLE_DIR = os.path.join(REPO, "ansible")
 PROBE = os.path.join(HERE, "client_probe.py")
+LAB = os.path.join(REPO, "lab", "lab")
 PYTHON = "/usr/bin/python3"
 
 sys.path.insert(0, os.path.join(REPO, "lab"))
@@ -105,9 +108,39 @@ def haproxy_api(lb, command):
     return proc.stdout
 
 
+def server_states(lb):
+    """{server: status} of the app backend as an LB sees it (UP, DOWN, DRAIN, MAINT, ...). Asked
+    through `lab exec`, not SSH: it must work while the LB's zone is cut from the machine."""
+    proc = run([PYTHON, LAB, "exec", lb, "/usr/local/sbin/haproxy-api", "show stat"])
+    if proc.returncode != 0:
+        raise AssertionError(f"{lb}: runtime API 'show stat' failed: {proc.stderr}")
+    rows = csv.DictReader(io.StringIO(proc.stdout.lstrip("# ")))
+    apps = {h["name"] for h in hosts("app")}
+    return {r["svname"]: r["status"].split()[0] for r in rows if r["svname"] in apps}
+
+
 def client_run(*argv, timeout=60, input_text=None):
     """A command in the client namespace (the internet)."""
     return run(["ip", "netns", "exec", client_netns(), *argv], timeout=timeout, input_text=input_text)
+
+
+def backend_up_everywhere(deadline_s=90):
+    """Wait until both LBs see every backend server UP and out of slow start (haproxy-backend up)."""
+    for lb in hosts("lb"):
+        proc = ssh(lb["name"], f"sudo -n /usr/local/sbin/haproxy-backend up {deadline_s}", timeout=deadline_s + 30)
+        if proc.returncode != 0:
+            raise AssertionError(f"{lb['name']}: {proc.stdout}{proc.stderr}")
+
+
+def vip_holder():
+    """The LB whose network namespace has the VIP (asked from the machine: a powered-off host
+    cannot answer SSH, and the lab removes a dead host's runtime addresses)."""
+    vip = environment()["vip"]["address"]
+    prefix = client_netns().rsplit("-", 1)[0]
+    for lb in hosts("lb"):
+        if f" {vip}/" in run(["ip", "-n", f"{prefix}-{lb['name']}", "-4", "-br", "addr"]).stdout:
+            return lb["name"]
+    return None
 
 
 def under_load(action, minimum, threads, rate, mix="mixed"):

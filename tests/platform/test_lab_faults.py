@@ -8,7 +8,6 @@
 
 Each test restores what it broke in a cleanup, whatever fails.
 """
-import os
 import time
 import unittest
 
@@ -17,31 +16,12 @@ import platformlab as pl
 THREADS = 4
 RATE = 100
 GAP_BUDGET_S = 2.0      # measured 0.3-0.6 s (docs/platform.md); the budget leaves room for a loaded machine
-LAB = os.path.join(pl.REPO, "lab", "lab")
-
-
-def backend_up_everywhere(deadline_s=90):
-    for lb in pl.hosts("lb"):
-        proc = pl.ssh(lb["name"], f"sudo -n /usr/local/sbin/haproxy-backend up {deadline_s}", timeout=deadline_s + 30)
-        if proc.returncode != 0:
-            raise AssertionError(f"{lb['name']}: {proc.stdout}{proc.stderr}")
-
-
-def vip_holder():
-    """The LB whose network namespace has the VIP (asked from the machine: a powered-off host
-    cannot answer SSH, and the lab removes a dead host's runtime addresses)."""
-    vip = pl.environment()["vip"]["address"]
-    prefix = pl.client_netns().rsplit("-", 1)[0]
-    for lb in pl.hosts("lb"):
-        if f" {vip}/" in pl.run(["ip", "-n", f"{prefix}-{lb['name']}", "-4", "-br", "addr"]).stdout:
-            return lb["name"]
-    return None
 
 
 class AppFailureTest(unittest.TestCase):
     def test_jvm_sigkill_costs_no_idempotent_request(self):
         app = pl.hosts("app")[0]["name"]
-        self.addCleanup(backend_up_everywhere)
+        self.addCleanup(pl.backend_up_everywhere)
 
         def kill_and_return():
             before = pl.ssh(app, "systemctl show -p MainPID --value tandem").stdout.strip()
@@ -49,7 +29,7 @@ class AppFailureTest(unittest.TestCase):
             self.assertEqual(proc.returncode, 0, proc.stderr)
             pl.wait_until(lambda: pl.ssh(app, "systemctl show -p MainPID --value tandem").stdout.strip()
                           not in ("", "0", before), 60, f"a new JVM on {app}", interval=0.5)
-            backend_up_everywhere()
+            pl.backend_up_everywhere()
 
         _, load, start, end = pl.under_load(kill_and_return, 3000, THREADS, RATE, mix="get")
         print(f"\n  SIGKILL of the JVM on {app}, back UP after {end - start:.1f} s: {load['total']} GETs, "
@@ -59,15 +39,15 @@ class AppFailureTest(unittest.TestCase):
 
 class LoadBalancerFailureTest(unittest.TestCase):
     def test_vip_holder_powered_off(self):
-        holder = vip_holder()
+        holder = pl.vip_holder()
         self.assertIsNotNone(holder, "no load balancer holds the VIP")
         peer = next(lb["name"] for lb in pl.hosts("lb") if lb["name"] != holder)
         self.addCleanup(self.restore, holder)
 
         def power_off():
-            proc = pl.run([pl.PYTHON, LAB, "kill", holder])
+            proc = pl.run([pl.PYTHON, pl.LAB, "kill", holder])
             self.assertEqual(proc.returncode, 0, proc.stderr)
-            pl.wait_until(lambda: vip_holder() == peer, 10, f"{peer} holding the VIP", interval=0.1)
+            pl.wait_until(lambda: pl.vip_holder() == peer, 10, f"{peer} holding the VIP", interval=0.1)
 
         _, load, _, _ = pl.under_load(power_off, 1500, THREADS, RATE, mix="get")
         print(f"\n  {holder} powered off: {load['total']} requests, {load['failed']} failed "
@@ -85,33 +65,33 @@ class LoadBalancerFailureTest(unittest.TestCase):
     def test_a_restarted_master_without_haproxy_never_takes_the_vip(self):
         """keepalived's track script starts as failed (init_fail): a preferred master that comes
         back before its HAProxy can serve stays below the backup's priority."""
-        master = vip_holder()
+        master = pl.vip_holder()
         self.assertIsNotNone(master, "no load balancer holds the VIP")
         peer = next(lb["name"] for lb in pl.hosts("lb") if lb["name"] != master)
         self.addCleanup(self.start_haproxy, master)
         self.assertEqual(pl.ssh(master, "sudo -n systemctl stop haproxy").returncode, 0)
-        pl.wait_until(lambda: vip_holder() == peer, 15, f"{peer} holding the VIP once {master}'s HAProxy is down",
+        pl.wait_until(lambda: pl.vip_holder() == peer, 15, f"{peer} holding the VIP once {master}'s HAProxy is down",
                       interval=0.1)
         self.assertEqual(pl.ssh(master, "sudo -n systemctl restart keepalived").returncode, 0)
         holders = set()
         end = time.monotonic() + 5
         while time.monotonic() < end:         # watch, not wait: every sample must hold
-            holders.add(vip_holder())
+            holders.add(pl.vip_holder())
             time.sleep(0.05)
         self.assertEqual(holders, {peer}, f"{master} took the VIP while its HAProxy was down")
 
     def start_haproxy(self, master):
         self.assertEqual(pl.ssh(master, "sudo -n systemctl start haproxy").returncode, 0)
-        pl.wait_until(lambda: vip_holder() == master, 30, f"{master} holding the VIP again", interval=0.2)
-        backend_up_everywhere()
+        pl.wait_until(lambda: pl.vip_holder() == master, 30, f"{master} holding the VIP again", interval=0.2)
+        pl.backend_up_everywhere()
 
     def restore(self, holder):
         """Boot the host (`lab start` leaves a running one as it is) and wait until it holds the VIP."""
-        proc = pl.run([pl.PYTHON, LAB, "start", holder], timeout=180)
+        proc = pl.run([pl.PYTHON, pl.LAB, "start", holder], timeout=180)
         if proc.returncode != 0:
             raise AssertionError(f"lab start {holder}: {proc.stderr}")
-        pl.wait_until(lambda: vip_holder() == holder, 60, f"{holder} holding the VIP again", interval=0.2)
-        backend_up_everywhere()
+        pl.wait_until(lambda: pl.vip_holder() == holder, 60, f"{holder} holding the VIP again", interval=0.2)
+        pl.backend_up_everywhere()
 
 
 if __name__ == "__main__":
