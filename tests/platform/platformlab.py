@@ -143,6 +143,13 @@ def vip_holder():
     return None
 
 
+def describe(load):
+    """One line for a load summary: totals, the failures' errors, the longest gap, latency."""
+    lat = load["latency_s"]
+    return (f"{load['total']} requests, {load['failed']} failed {[f[3] for f in load['failures']]}, "
+            f"longest gap {load['longest_gap_s']} s, latency p50/p99/max {lat['p50']}/{lat['p99']}/{lat['max']} s")
+
+
 def under_load(action, minimum, threads, rate, mix="mixed"):
     """Run action() while the client namespace sends steady load to the VIP (client_probe.py load).
     Returns (action's result, load summary, action start, action end), times in epoch seconds; the

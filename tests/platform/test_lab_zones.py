@@ -36,10 +36,7 @@ class ZoneLossTest(unittest.TestCase):
         self.peer = next(lb["name"] for lb in pl.hosts("lb") if zone_of(lb["name"]) != self.zone)
 
     def report(self, what, load):
-        print(f"\n  {what}: {load['total']} requests, {load['failed']} failed "
-              f"{[f[3] for f in load['failures']]}, longest gap {load['longest_gap_s']} s, "
-              f"latency p50/p99/max {load['latency_s']['p50']}/{load['latency_s']['p99']}/{load['latency_s']['max']} s",
-              flush=True)
+        print(f"\n  {what}: {pl.describe(load)}", flush=True)
 
     def test_zone_powered_off(self):
         lost = zone_hosts(self.zone)
