@@ -10,6 +10,7 @@ import io.vertx.core.Vertx;
 import io.vertx.core.VertxBuilder;
 import io.vertx.core.VertxOptions;
 import io.vertx.micrometer.MicrometerMetricsFactory;
+import java.lang.management.ManagementFactory;
 import java.time.Duration;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -67,9 +68,15 @@ public final class TandemService {
       throw e;
     }
     lifecycle.ready(vertx, api.server());
+    Duration sinceJvmStart = Duration.ofMillis(
+        System.currentTimeMillis() - ManagementFactory.getRuntimeMXBean().getStartTime());
+    if (metrics != null) {
+      metrics.startedIn(sinceJvmStart);
+    }
     TandemService service = new TandemService(config, vertx, lifecycle, api, management, metrics);
-    LOG.info("ready in {} ms: api {}:{}, management {}:{}, host {}, zone {}, version {}, commit {}",
-        (System.nanoTime() - t0) / 1_000_000, config.bindAddress(), service.apiPort(),
+    LOG.info("ready in {} ms ({} ms after the JVM started): api {}:{}, management {}:{}, host {}, zone {}, "
+        + "version {}, commit {}", (System.nanoTime() - t0) / 1_000_000, sinceJvmStart.toMillis(),
+        config.bindAddress(), service.apiPort(),
         config.managementBindAddress(), service.managementPort(), config.hostName(), config.zone(),
         build.version(), build.commit());
     return service;

@@ -22,8 +22,8 @@ import java.util.UUID;
 
 /**
  * The Prometheus registry: Vert.x HTTP server metrics labelled by route template, method and code
- * (never the raw path), with latency histogram buckets; JVM and process binders; and
- * tandem_build_info{version,commit} = 1.
+ * (never the raw path), with latency histogram buckets; JVM and process binders;
+ * tandem_build_info{version,commit} = 1; and tandem_startup_seconds, from the JVM's start to ready.
  */
 public final class Metrics implements AutoCloseable {
 
@@ -65,6 +65,15 @@ public final class Metrics implements AutoCloseable {
         .description("Build of the running service; always 1")
         .tag("version", build.version())
         .tag("commit", build.commit())
+        .register(registry);
+  }
+
+  /** Records how long the service took from the JVM's start until it was ready (tandem_startup_seconds). */
+  public void startedIn(Duration sinceJvmStart) {
+    double seconds = sinceJvmStart.toMillis() / 1000.0;
+    Gauge.builder("tandem.startup", () -> seconds)
+        .description("Time from the JVM's start until the service was ready")
+        .baseUnit("seconds")
         .register(registry);
   }
 

@@ -47,6 +47,16 @@ class MetricsTest {
   }
 
   @Test
+  void startupTimeIsExposed() throws Exception {
+    try (TestService svc = TestService.start()) {
+      String text = svc.get(svc.management("/metrics")).body();
+      Matcher m = Pattern.compile("(?m)^tandem_startup_seconds ([0-9.eE+]+)$").matcher(text);
+      assertTrue(m.find(), text);
+      assertTrue(Double.parseDouble(m.group(1)) > 0.0, "the JVM started before the service was ready");
+    }
+  }
+
+  @Test
   void metricsCanBeDisabled() throws Exception {
     try (TestService svc = TestService.start(Map.of("TANDEM_METRICS_ENABLED", "false",
         "TANDEM_ACCESS_LOG_ENABLED", "false"))) {
