@@ -11,6 +11,22 @@ import platformlab as pl
 MARK = "ActiveEnterTimestampMonotonic"
 
 
+class ClassDataArchiveTest(unittest.TestCase):
+    """Every app host runs the current release with its AppCDS archive, trained on the host when the
+    release was installed (tandem-cds-train): the JVM maps it instead of loading its classes one by
+    one (docs/decisions/0008-service-footprint.md)."""
+
+    def test_running_jvm_maps_the_current_releases_archive(self):
+        for host in pl.hosts("app"):
+            name = host["name"]
+            proc = pl.ssh(name, "archive=$(readlink -f /opt/tandem/current)/app-cds.jsa; stat -c '%U %a' $archive;"
+                                " sudo -n grep -c \"$archive\" /proc/$(systemctl show -p MainPID --value tandem)/maps")
+            self.assertEqual(proc.returncode, 0, f"{name}: {proc.stdout}{proc.stderr}")
+            owner_mode, mappings = proc.stdout.splitlines()
+            self.assertEqual(owner_mode, "root 644", f"{name}: the archive must be root's and read-only to the service")
+            self.assertGreater(int(mappings), 0, f"{name}: the JVM does not map the archive")
+
+
 class TamperedReleaseTest(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
