@@ -27,6 +27,36 @@ class ClassDataArchiveTest(unittest.TestCase):
             self.assertGreater(int(mappings), 0, f"{name}: the JVM does not map the archive")
 
 
+class PruneTest(unittest.TestCase):
+    """A release that passes the health gate leaves the newest service_keep_releases (3) release
+    directories on the host; the ones current and previous point to stay whatever their age."""
+    FAKES = ["0.0.1-prunetest", "0.0.2-prunetest", "0.0.3-prunetest", "0.0.4-prunetest"]
+
+    def test_old_releases_go_current_and_previous_stay(self):
+        app = pl.hosts("app")[0]["name"]
+        releases = "/opt/tandem/releases"
+        previous = pl.ssh(app, "readlink /opt/tandem/previous").stdout.strip()
+        self.addCleanup(self.restore, app, releases, previous)
+        # Older than any real release, the oldest one made previous: age alone would remove it.
+        made = pl.ssh(app, "sudo -n bash -c '" + "; ".join(
+            f"mkdir -p {releases}/{v} && touch -d 2026-01-0{i + 1} {releases}/{v}" for i, v in enumerate(self.FAKES))
+            + f"; ln -sfn {releases}/{self.FAKES[0]} /opt/tandem/previous'")
+        self.assertEqual(made.returncode, 0, made.stderr)
+        proc = pl.playbook("--limit", app, "--tags", "release")
+        self.assertEqual(proc.returncode, 0, proc.stdout[-3000:])
+        left = pl.ssh(app, f"ls {releases}; readlink /opt/tandem/current").stdout.split()
+        kept, current = left[:-1], os.path.basename(left[-1])
+        self.assertEqual(len(kept), 3, kept)
+        self.assertIn(current, kept)
+        self.assertIn(self.FAKES[0], kept, "previous was removed")
+        self.assertFalse({self.FAKES[1], self.FAKES[2]} & set(kept), f"old releases left: {kept}")
+
+    def restore(self, app, releases, previous):
+        link = f"ln -sfn {previous} /opt/tandem/previous" if previous else "rm -f /opt/tandem/previous"
+        proc = pl.ssh(app, f"sudo -n bash -c 'rm -rf {' '.join(f'{releases}/{v}' for v in self.FAKES)}; {link}'")
+        self.assertEqual(proc.returncode, 0, proc.stderr)
+
+
 class TamperedReleaseTest(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
