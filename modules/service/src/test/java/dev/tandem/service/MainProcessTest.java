@@ -53,7 +53,7 @@ class MainProcessTest {
     try {
       List<JsonObject> lines = new CopyOnWriteArrayList<>();
       CompletableFuture<int[]> ports = new CompletableFuture<>();
-      Pattern ready = Pattern.compile("ready in \\d+ ms: api [^:]+:(\\d+), management [^:]+:(\\d+)");
+      Pattern ready = Pattern.compile("ready in \\d+ ms \\(\\d+ ms after the JVM started\\): api [^:]+:(\\d+), management [^:]+:(\\d+)");
       Thread reader = new Thread(() -> {
         try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
           String line;
