@@ -55,6 +55,11 @@ rollout: release ## rolling release of dist/'s signed release to every app host,
 	 $(ANSIBLE_PLAYBOOK) release.yml $(ANSIBLE_ARGS) 2>&1 | tee $(TANDEM_LOG_DIR)/rollout.log; \
 	 echo "rollout: $$(( $$(date +%s) - start )) s"
 
+.PHONY: bench
+bench: lab ## the figures: VIP vs direct, failover gaps, rolling release, RSS and start-up (tools/bench-lab), then bench-service
+	tools/bench-lab
+	$(MAKE) bench-service
+
 rollback: ## every app host back to its previous release, one at a time (ansible/release.yml)
 	@mkdir -p $(TANDEM_LOG_DIR)
 	@start=$$(date +%s); \

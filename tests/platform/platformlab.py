@@ -119,6 +119,23 @@ def server_states(lb):
     return {r["svname"]: r["status"].split()[0] for r in rows if r["svname"] in apps}
 
 
+def ports():
+    """tandem_ports from ansible/group_vars/all/ports.yml (the one place ports are defined)."""
+    found = {}
+    with open(os.path.join(ANSIBLE_DIR, "group_vars", "all", "ports.yml"), encoding="utf-8") as handle:
+        for line in handle:
+            key, _, value = line.strip().partition(":")
+            if value.strip().isdigit():
+                found[key] = int(value)
+    return found
+
+
+def client_address():
+    """The client namespace's address on the public segment."""
+    out = run(["ip", "-n", client_netns(), "-4", "-o", "addr", "show", "scope", "global"]).stdout.split()
+    return out[out.index("inet") + 1].split("/")[0]
+
+
 def client_run(*argv, timeout=60, input_text=None):
     """A command in the client namespace (the internet)."""
     return run(["ip", "netns", "exec", client_netns(), *argv], timeout=timeout, input_text=input_text)
