@@ -139,6 +139,7 @@ def cmd_status(lab, args):
         nets = lab.zone_networks(z)
         zones[z] = ("up" if all(net.router_leg_up(lab, n) for n in nets) else "cut") if have_router else "absent"
     data = {"name": lab.name, "up": bool(net.lab_netns()), "router": have_router, "client": lab.client_netns in net.netns_list(),
+            "client_netns": lab.client_netns,
             "repository": {"uri": lab.apt_uri, "server_pid": repo.http_pid()}, "zones": zones, "hosts": rows,
             "environment": env.env_path() if os.path.exists(env.env_path()) else None}
     if args.json:

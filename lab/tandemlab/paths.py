@@ -62,6 +62,11 @@ def log_dir():
     return os.path.join(cache_root(), "logs")
 
 
+def loadtest_dir():
+    """Gatling's HTML reports of `make loadtest` and its truststore (the lab CA)."""
+    return os.path.join(cache_root(), "loadtest")
+
+
 EXPORTED = {
     "TANDEM_CACHE": cache_root,
     "TANDEM_LAB_DIR": lab_dir,
@@ -70,6 +75,7 @@ EXPORTED = {
     "TANDEM_RELEASE_KEY_DIR": release_key_dir,
     "TANDEM_MAVEN_HOME": maven_home,
     "TANDEM_LOG_DIR": log_dir,
+    "TANDEM_LOADTEST_DIR": loadtest_dir,
 }
 
 
