@@ -120,7 +120,7 @@ def watch(vip, ca, seconds, until):
                 break
         else:
             seen_until = None
-        time.sleep(max(0.0, 0.02 - (time.monotonic() - start - t)))
+        time.sleep(max(0.0, 0.02 - (time.monotonic() - start - t)))  # pacing: one sample per 20 ms, not a wait
     return None
 
 

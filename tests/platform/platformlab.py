@@ -149,13 +149,17 @@ def backend_up_everywhere(deadline_s=90):
             raise AssertionError(f"{lb['name']}: {proc.stdout}{proc.stderr}")
 
 
+def host_netns(name):
+    """A lab host's network namespace (named like the client's: <prefix>-<host>)."""
+    return f"{client_netns().rsplit('-', 1)[0]}-{name}"
+
+
 def vip_holder():
     """The LB whose network namespace has the VIP (asked from the machine: a powered-off host
     cannot answer SSH, and the lab removes a dead host's runtime addresses)."""
     vip = environment()["vip"]["address"]
-    prefix = client_netns().rsplit("-", 1)[0]
     for lb in hosts("lb"):
-        if f" {vip}/" in run(["ip", "-n", f"{prefix}-{lb['name']}", "-4", "-br", "addr"]).stdout:
+        if f" {vip}/" in run(["ip", "-n", host_netns(lb["name"]), "-4", "-br", "addr"]).stdout:
             return lb["name"]
     return None
 
