@@ -75,11 +75,12 @@ def cmd_up(lab, args):
         log(f"booting {len(started)} hosts: {', '.join(h.name for h in started)}")
     hosts.wait_ready(list(lab.hosts.values()))
     changes += len(started)
+    changes += env.write_known_hosts(lab, clones.host_public_key)
     changes += env.write(lab)
     lk.close()
     print(f"\nlab {lab.name} is up ({len(lab.hosts)} hosts running) in {t}: {changes} changes")
     first = next(iter(lab.hosts.values()))
-    print(f"  ssh:        lab/lab ssh {first.name}     (or: ssh -i {env.ssh_key()} {env.SSH_COMMON_ARGS} "
+    print(f"  ssh:        lab/lab ssh {first.name}     (or: ssh -i {env.ssh_key()} {env.ssh_common_args()} "
           f"{lab.ssh_user}@{first.address})")
     print(f"  VIP:        {lab.vip} on {lab.vip_network.name} (held by the load balancers once configured)")
     print(f"  client:     ip netns exec {lab.client_netns} CMD   (stands for the internet)")
@@ -155,7 +156,7 @@ def cmd_status(lab, args):
 
 
 def ssh_argv(lab, h, cmd):
-    return ["ssh", "-i", env.ssh_key(), *env.SSH_COMMON_ARGS.split(), "-o", "BatchMode=yes", "-o", "ConnectTimeout=5",
+    return ["ssh", "-i", env.ssh_key(), *env.ssh_common_args().split(), "-o", "BatchMode=yes", "-o", "ConnectTimeout=5",
             "-o", "LogLevel=ERROR", f"{lab.ssh_user}@{h.address}", *cmd]
 
 

@@ -21,6 +21,15 @@ def root(h):
     return os.path.join(mdir(h), "root")
 
 
+def host_key_file(h):
+    return os.path.join(root(h), "etc/ssh/ssh_host_ed25519_key")
+
+
+def host_public_key(h):
+    with open(host_key_file(h) + ".pub") as f:
+        return f.read()
+
+
 def mounts():
     out = []
     with open("/proc/self/mounts") as f:
@@ -113,9 +122,10 @@ def seed(lab, h, r, ssh_pub):
     hosts += ["", "::1\tlocalhost ip6-localhost ip6-loopback"]
     _w(r, "etc/hosts", "\n".join(hosts) + "\n")
     _w(r, "etc/machine-id", "")
+    # one host key, ed25519 (cloud-init's ssh_genkeytypes: [ed25519]); the lab writes it to known_hosts
     for p in glob.glob(os.path.join(r, "etc/ssh/ssh_host_*")):
         os.remove(p)
-    run(["ssh-keygen", "-A", "-f", r])
+    run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", f"root@{h.name}", "-f", host_key_file(h)])
     # admin user: key only, passwordless sudo (uid/gid 1000 are free in the minimal image)
     u = lab.ssh_user
     _append_line(r, "etc/passwd", f"{u}:x:1000:1000:lab admin:/home/{u}:/bin/bash")

@@ -25,9 +25,13 @@ class ConfigError(LabError):
 class Network:
     name: str
     cidr: ipaddress.IPv4Network
-    gateway: ipaddress.IPv4Address
+    gateway: ipaddress.IPv4Address | None   # None: a segment the router has no leg in
     zone: str | None
     index: int
+
+    @property
+    def routed(self):
+        return self.gateway is not None
 
     @property
     def bridge(self):
@@ -92,6 +96,7 @@ class Lab:
     lock: dict
     vip: ipaddress.IPv4Address
     vip_network: Network
+    vrrp_network: Network
     networks: dict
     client_network: Network
     client_address: ipaddress.IPv4Address
@@ -264,9 +269,18 @@ def _parse_network(nname, n, index, supernet, admin_cidr, networks, addresses):
     if not isinstance(n, dict):
         raise ConfigError(f"key `{where}` must be a table")
     cidr = _net(n, "cidr", where)
-    gw = _addr(n, "gateway", where)
-    if gw not in cidr or gw in (cidr.network_address, cidr.broadcast_address):
-        raise ConfigError(f"key `{where}.gateway`: {gw} is outside its network {cidr}")
+    zone = _get(n, "zone", where, str, None)
+    if zone is not None:
+        _name(zone, f"{where}.zone", 8)
+    if "gateway" not in n:
+        if zone is not None:
+            raise ConfigError(f"key `{where}.gateway`: missing; a zone's network needs the router "
+                              f"(only a segment of no zone may go without a gateway)")
+        gw = None
+    else:
+        gw = _addr(n, "gateway", where)
+        if gw not in cidr or gw in (cidr.network_address, cidr.broadcast_address):
+            raise ConfigError(f"key `{where}.gateway`: {gw} is outside its network {cidr}")
     if not cidr.subnet_of(supernet):
         raise ConfigError(f"key `{where}.cidr`: {cidr} is outside supernet {supernet}")
     for other in networks.values():
@@ -274,10 +288,8 @@ def _parse_network(nname, n, index, supernet, admin_cidr, networks, addresses):
             raise ConfigError(f"key `{where}.cidr`: {cidr} overlaps networks.{other.name} ({other.cidr})")
     if cidr.overlaps(admin_cidr):
         raise ConfigError(f"key `{where}.cidr`: {cidr} overlaps admin.cidr {admin_cidr}")
-    zone = _get(n, "zone", where, str, None)
-    if zone is not None:
-        _name(zone, f"{where}.zone", 8)
-    addresses.claim(gw, f"{where}.gateway")
+    if gw is not None:
+        addresses.claim(gw, f"{where}.gateway")
     return Network(nname, cidr, gw, zone, index)
 
 
@@ -308,10 +320,23 @@ def _addr_in(d, key, where, net, addresses):
 
 
 def _parse_endpoint(raw, section, networks, addresses):
-    """[vip] or [client]: a network and an address on it."""
+    """[vip] or [client]: a network and an address on it; it must be routed (the client's traffic
+    and the VIP's answers go through the router)."""
     t = _get(raw, section, "", dict)
     net = _netref(t, "network", section, networks)
+    if not net.routed:
+        raise ConfigError(f"key `{section}.network`: {net.name} has no gateway; the {section} needs a routed network")
     return net, _addr_in(t, "address", section, net, addresses)
+
+
+def _parse_vrrp_network(raw, networks):
+    """vip.vrrp_network: the segment VRRP runs on. It must be one the public cannot reach: no router
+    leg, so nothing but the hosts on it can send there."""
+    net = _netref(raw["vip"], "vrrp_network", "vip", networks)
+    if net.routed:
+        raise ConfigError(f"key `vip.vrrp_network`: {net.name} is routed (gateway {net.gateway}); VRRP needs a "
+                          f"segment without a gateway, which no other network can reach")
+    return net
 
 
 def _parse_interfaces(h, where, zone, networks, addresses):
@@ -373,7 +398,8 @@ def load(path=None, lock_path=None):
     packages = _parse_packages(raw, parse_lock(lock_path), lock_path)
     networks = _parse_networks(raw, supernet, admin["admin_cidr"], addresses)
     vip_net, vip = _parse_endpoint(raw, "vip", networks, addresses)
+    vrrp_net = _parse_vrrp_network(raw, networks)
     client_net, client_addr = _parse_endpoint(raw, "client", networks, addresses)
     hosts = _parse_hosts(raw, networks, addresses)
-    return Lab(path=path, name=name, supernet=supernet, **admin, **packages, vip=vip, vip_network=vip_net,
+    return Lab(path=path, name=name, supernet=supernet, **admin, **packages, vip=vip, vip_network=vip_net, vrrp_network=vrrp_net,
                networks=networks, client_network=client_net, client_address=client_addr, hosts=hosts)

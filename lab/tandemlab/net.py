@@ -16,6 +16,7 @@ NETNS_DIR = "/run/netns"
 
 # Addresses that must NOT be routable from inside the lab. `ip route get` only asks the kernel's
 # routing table: no packet is sent.
+FILTER_TABLE = "tlab_router"   # the router netns' nftables table (net.router_filter)
 OUTSIDE_PROBES = ["1.1.1.1", "8.8.8.8", "9.9.9.9", "192.0.2.1", "203.0.113.1", "172.16.0.1", "10.0.0.1"]
 OUTSIDE_PROBES6 = ["2001:4860:4860::8888", "2606:4700:4700::1111"]
 
@@ -158,11 +159,12 @@ def up(lab):
     c += ensure_addr(lab.admin_link, f"{lab.machine_address}/{admin_prefix}")
     c += ensure_addr("eth-admin", f"{lab.router_address}/{admin_prefix}", ns=rtr)
     c += ensure_up("eth-admin", ns=rtr)
-    for net in lab.networks.values():
+    for net in (n for n in lab.networks.values() if n.routed):
         c += ensure_veth(net.router_peer, net.router_if, rtr, master=net.bridge)
         c += ensure_addr(net.router_if, f"{net.gateway}/{net.cidr.prefixlen}", ns=rtr)
         c += ensure_up(net.router_if, ns=rtr)
     c += ensure_route(lab.supernet, lab.router_address, dev=lab.admin_link)
+    c += router_filter(lab)
     # client: stands for the internet, on the public segment only
     cli = lab.client_netns
     c += ensure_netns(cli)
@@ -173,6 +175,25 @@ def up(lab):
     for h in lab.hosts.values():
         c += host_up(lab, h)
     return c
+
+
+def router_filter(lab):
+    """The router's only filter: the lab repository on the machine answers the lab's hosts (they
+    install packages) and nobody else, the client (the internet) above all. Replaced whole on every
+    `up`; returns 1 if it changed."""
+    installers = ", ".join(str(h.address) for h in lab.hosts.values())
+    ruleset = (f"table inet {FILTER_TABLE} {{\n"
+               f"  chain forward {{\n"
+               f"    type filter hook forward priority filter; policy accept;\n"
+               f"    ip daddr {lab.machine_address} tcp dport {lab.apt_port} ip saddr != {{ {installers} }} drop\n"
+               f"  }}\n}}\n")
+    have = run(["ip", "netns", "exec", lab.router_netns, "nft", "list", "table", "inet", FILTER_TABLE], check=False)
+    wanted = [str(lab.machine_address), f"dport {lab.apt_port}"] + [str(h.address) for h in lab.hosts.values()]
+    if have.returncode == 0 and all(w in have.stdout for w in wanted):
+        return 0
+    script = (f"table inet {FILTER_TABLE}\ndelete table inet {FILTER_TABLE}\n" + ruleset)
+    run(["ip", "netns", "exec", lab.router_netns, "nft", "-f", "-"], input=script)
+    return 1
 
 
 def host_up(lab, h, exclusive=True):
@@ -261,8 +282,12 @@ def verify_isolation(lab):
         r = json.loads(p.stdout)[0] if p.returncode == 0 and p.stdout.strip() else {}
         if r.get("dev") != lab.admin_link or r.get("gateway") != str(lab.router_address):
             problems.append(f"machine: {h.address} is not routed via {lab.router_address} dev {lab.admin_link} ({r})")
-    # and the router reaches every lab network
+    # the router reaches every routed lab network, and has no leg in the others
     for n in lab.networks.values():
+        if not n.routed:
+            if n.router_if in links(lab.router_netns):
+                problems.append(f"{lab.router_netns}: has a leg in {n.name}, which must not be routed")
+            continue
         p = ip("-4", "-j", "route", "get", str(n.gateway + 1), ns=lab.router_netns, check=False)
         r = json.loads(p.stdout)[0] if p.returncode == 0 and p.stdout.strip() else {}
         if r.get("dev") != n.router_if:

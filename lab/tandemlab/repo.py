@@ -5,7 +5,6 @@ import os
 import shutil
 import socket
 import subprocess
-import sys
 import urllib.parse
 
 from . import image
@@ -185,6 +184,10 @@ def ensure_repo(lab):
 
 # --- the HTTP server -------------------------------------------------------------------------
 
+SERVER_USER, SERVER_GROUP = "nobody", "nogroup"
+SERVER_PYTHON = "/usr/bin/python3"     # readable by nobody, unlike an interpreter under /root
+
+
 def http_pidfile():
     return os.path.join(lab_dir(), "run", "http.pid")
 
@@ -211,9 +214,12 @@ def ensure_server(lab):
     os.makedirs(os.path.join(lab_dir(), "run"), exist_ok=True)
     os.makedirs(os.path.join(lab_dir(), "logs"), exist_ok=True)
     logf = open(os.path.join(lab_dir(), "logs", "http.log"), "ab")
-    p = subprocess.Popen([sys.executable, "-m", "http.server", "--bind", str(lab.machine_address),
+    # Unprivileged: it only reads the repository (world-readable) and binds a port above 1024. The
+    # router lets only the lab's hosts reach it (net.router_filter).
+    p = subprocess.Popen([SERVER_PYTHON, "-m", "http.server", "--bind", str(lab.machine_address),
                           "--directory", repo_root(), str(lab.apt_port)],
-                         stdin=subprocess.DEVNULL, stdout=logf, stderr=logf, start_new_session=True)
+                         stdin=subprocess.DEVNULL, stdout=logf, stderr=logf, start_new_session=True,
+                         user=SERVER_USER, group=SERVER_GROUP, extra_groups=[], cwd="/")
     with open(http_pidfile(), "w") as f:
         f.write(f"{p.pid}\n")
     try:

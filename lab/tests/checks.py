@@ -1,13 +1,15 @@
 """Checks against a running lab, shared by test_running (a lab that is up) and test_lifecycle."""
 import ipaddress
 import json
+import os
 import sys
 
 import labtest
-import schema_lite
+import schema_lite  # noqa: E402  (on the path labtest sets)
 
 sys.path.insert(0, labtest.LAB_DIR)
-from tandemlab import config  # noqa: E402
+from tandemlab import config, paths  # noqa: E402
+from tandemlab.util import read_pid  # noqa: E402
 
 OUTSIDE = ["1.1.1.1", "8.8.8.8", "192.0.2.1", "172.16.0.1"]
 
@@ -114,3 +116,20 @@ def apt_repo(t, lab, install):
     p = ssh("app-a2", "sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -q tandem-no-such-package", timeout=30)
     t.assertEqual(p.returncode, 100, p.stdout + p.stderr)
     t.assertIn("Unable to locate package tandem-no-such-package", p.stderr)
+
+
+def repo_only_for_hosts(t, lab):
+    """The repository server runs unprivileged and answers the lab's hosts only: the client (the
+    internet) cannot connect (the router drops it), a host can."""
+    pid = read_pid(os.path.join(paths.lab_dir(), "run", "http.pid"))
+    with open(f"/proc/{pid}/status") as f:
+        uids = next(line.split()[1:] for line in f if line.startswith("Uid:"))
+    t.assertNotIn("0", uids, f"the repository server runs as uid {uids}")
+    probe = ("import socket,sys\ntry:\n socket.create_connection((sys.argv[1], int(sys.argv[2])), timeout=2)\n"
+             " print('open')\nexcept OSError as e:\n print(type(e).__name__)")
+    p = labtest.sh("ip", "netns", "exec", lab.client_netns, "/usr/bin/python3", "-c", probe,
+                   str(lab.machine_address), str(lab.apt_port))
+    t.assertEqual(p.stdout.strip(), "TimeoutError", f"the client reached the repository: {p.stdout}{p.stderr}")
+    p = labtest.sh("ip", "netns", "exec", lab.hosts["app-a1"].netns, "/usr/bin/python3", "-c", probe,
+                   str(lab.machine_address), str(lab.apt_port))
+    t.assertEqual(p.stdout.strip(), "open", p.stdout + p.stderr)

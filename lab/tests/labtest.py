@@ -13,6 +13,7 @@ SCHEMA = os.path.join(REPO, "docs", "schemas", "environment.schema.json")
 INVENTORY = os.path.join(REPO, "ansible", "inventory", "tandem.py")
 
 sys.path.insert(0, LAB_DIR)
+sys.path.insert(0, os.path.dirname(INVENTORY))   # schema_lite lives beside the inventory script that uses it
 from tandemlab.util import wait_for  # noqa: E402,F401  (one deadline wait for the lab and its tests)
 
 

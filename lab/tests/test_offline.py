@@ -51,8 +51,19 @@ class Description(unittest.TestCase):
         lab = config.load(TOML)
         self.assertEqual(set(lab.hosts), {"lb-a", "lb-b", "app-a1", "app-a2", "app-b1", "app-b2", "obs"})
         self.assertEqual(str(lab.vip), "10.10.3.100")
-        self.assertEqual([i.ifname for i in lab.hosts["lb-a"].interfaces], ["eth0", "eth1"])
+        self.assertEqual([i.ifname for i in lab.hosts["lb-a"].interfaces], ["eth0", "eth1", "eth2"])
         self.assertEqual(lab.hosts["lb-a"].interfaces[1].network.name, "public")
+        self.assertEqual(lab.vrrp_network.name, "lb-sync")
+        self.assertFalse(lab.vrrp_network.routed)
+
+    def test_vrrp_on_a_routed_network(self):
+        self.bad(mutate(self.text, 'vrrp_network = "lb-sync"', 'vrrp_network = "public"'), "vip.vrrp_network")
+
+    def test_zone_network_without_gateway(self):
+        self.bad(mutate(self.text, 'gateway = "10.10.2.1"\n', ""), "networks.zone-b.gateway")
+
+    def test_vip_on_an_unrouted_network(self):
+        self.bad(mutate(self.text, 'network = "public"\n# VRRP', 'network = "lb-sync"\n# VRRP'), "vip.network")
 
     def test_missing_key(self):
         self.bad(mutate(self.text, 'machine_address = "10.10.255.2"\n', ""), "admin.machine_address")

@@ -42,6 +42,9 @@ class RunningLab(unittest.TestCase):
     def test_apt_repository(self):
         checks.apt_repo(self, self.lab, install=False)
 
+    def test_repository_only_for_the_hosts(self):
+        checks.repo_only_for_hosts(self, self.lab)
+
     def test_lb_interfaces(self):
         for name in ("lb-a", "lb-b"):
             h = self.lab.hosts[name]
