@@ -14,7 +14,12 @@ import json
 import os
 import sys
 
+import schema_lite
+
 SCHEMA = "tandem.environment/v1"
+# The contract's JSON Schema (docs/inventory-contract.md): a description that breaks it is refused.
+SCHEMA_FILE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "docs", "schemas",
+                           "environment.schema.json")
 GROUPS = ("lb", "app", "obs")
 
 
@@ -42,10 +47,53 @@ def load(path):
     if not isinstance(doc, dict) or doc.get("schema") != SCHEMA:
         found = doc.get("schema") if isinstance(doc, dict) else type(doc).__name__
         raise ContractError(f"{path}: schema is {found!r}, this inventory only reads {SCHEMA!r}")
-    for key in ("vip", "networks", "ssh", "hosts"):
-        if key not in doc:
-            raise ContractError(f"{path}: required field {key!r} is missing")
+    problems = schema_lite.validate(doc, contract_schema()) or consistency(doc)
+    if problems:
+        raise ContractError(f"{path}: refused before any play runs:\n  " + "\n  ".join(problems))
     return doc
+
+
+def contract_schema():
+    with open(SCHEMA_FILE, encoding="utf-8") as handle:
+        return json.load(handle)
+
+
+def consistency(doc):
+    """What the schema cannot say: every name a field refers to exists, every address lies in its
+    network, and the LBs share the VIP's and the VRRP network. Errors name the key ($.path)."""
+    nets, problems = doc["networks"], []
+    for key in ("network", "vrrp_network"):
+        if doc["vip"][key] not in nets:
+            problems.append(f"$.vip.{key}: unknown network {doc['vip'][key]!r}")
+    if problems:
+        return problems
+    if ipaddress.ip_address(doc["vip"]["address"]) not in ipaddress.ip_network(nets[doc["vip"]["network"]]["cidr"]):
+        problems.append(f"$.vip.address: {doc['vip']['address']} is outside network {doc['vip']['network']}")
+    if "gateway" in nets[doc["vip"]["vrrp_network"]]:
+        problems.append(f"$.vip.vrrp_network: {doc['vip']['vrrp_network']} has a gateway; VRRP needs a segment "
+                        f"no other network can reach")
+    for i, host in enumerate(doc["hosts"]):
+        problems += host_consistency(doc, host, f"$.hosts[{i}]")
+    return problems
+
+
+def host_consistency(doc, host, where):
+    nets, problems = doc["networks"], []
+    for j, itf in enumerate(host["interfaces"]):
+        net = nets.get(itf["network"])
+        if net is None:
+            problems.append(f"{where}.interfaces[{j}].network: unknown network {itf['network']!r}")
+        elif ipaddress.ip_address(itf["address"]) not in ipaddress.ip_network(net["cidr"]):
+            problems.append(f"{where}.interfaces[{j}].address: {itf['address']} is outside {itf['network']} ({net['cidr']})")
+    if host["address"] not in [itf["address"] for itf in host["interfaces"]]:
+        problems.append(f"{where}.address: {host['address']} is not the address of one of its interfaces")
+    if "lb" in host["groups"]:
+        on = {itf["network"] for itf in host["interfaces"]}
+        for key in ("network", "vrrp_network"):
+            if doc["vip"][key] not in on:
+                problems.append(f"{where}.interfaces: load balancer {host['name']} has no interface on "
+                                f"{doc['vip'][key]} ($.vip.{key})")
+    return problems
 
 
 def host_vars(doc, host):

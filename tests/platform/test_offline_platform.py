@@ -35,13 +35,51 @@ class InventoryTest(unittest.TestCase):
         self.assertEqual(hv["zone"], "b")
         self.assertEqual(hv["ansible_python_interpreter"], "/usr/bin/python3")
         self.assertTrue(hv["ansible_become"])
-        self.assertEqual([i["network"] for i in hv["interfaces"]], ["zone-b", "public"])
+        self.assertEqual([i["network"] for i in hv["interfaces"]], ["zone-b", "public", "lb-sync"])
         self.assertEqual(inv["all"]["vars"]["vip"]["address"], "10.10.3.100")
         self.assertIn("admin", inv["all"]["vars"]["networks"])
 
     def test_host_mode(self):
         proc = inventory(FIXTURE, "--host", "app-b2")
         self.assertEqual(json.loads(proc.stdout)["address"], "10.10.2.12")
+
+    def refused(self, change):
+        """Apply change(doc) to a copy of the fixture; the inventory must refuse it. Returns stderr."""
+        with open(FIXTURE, encoding="utf-8") as fixture:
+            doc = json.load(fixture)
+        change(doc)
+        with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as handle:
+            json.dump(doc, handle)
+        self.addCleanup(os.unlink, handle.name)
+        proc = inventory(handle.name)
+        self.assertNotEqual(proc.returncode, 0, "the inventory accepted a bad description")
+        self.assertEqual(proc.stdout, "", "a refused inventory printed groups")
+        self.assertIn("refused before any play runs", proc.stderr)
+        return proc.stderr
+
+    def test_refuses_root_as_the_admin_user(self):
+        # sshd refuses root (PermitRootLogin no): the first converge would lock Ansible out half-way
+        self.assertIn("$.ssh.user: 'root'", self.refused(lambda d: d["ssh"].update(user="root")))
+
+    def test_refuses_ssh_that_trusts_any_host_key(self):
+        err = self.refused(lambda d: d["ssh"].update(common_args="-o StrictHostKeyChecking=no"))
+        self.assertIn("$.ssh.common_args", err)
+
+    def test_refuses_a_bad_admin_cidr(self):
+        self.assertIn("$.networks.admin.cidr", self.refused(lambda d: d["networks"]["admin"].update(cidr="10.10.0.0/33")))
+
+    def test_refuses_vrrp_on_a_routed_network(self):
+        self.assertIn("$.vip.vrrp_network", self.refused(lambda d: d["vip"].update(vrrp_network="public")))
+
+    def test_refuses_an_lb_without_a_vrrp_interface(self):
+        def drop(doc):
+            lb = next(h for h in doc["hosts"] if h["name"] == "lb-b")
+            lb["interfaces"] = [i for i in lb["interfaces"] if i["network"] != "lb-sync"]
+        self.assertIn("load balancer lb-b has no interface on lb-sync", self.refused(drop))
+
+    def test_refuses_an_address_outside_its_network(self):
+        err = self.refused(lambda d: d["hosts"][0]["interfaces"][0].update(address="10.10.9.9"))
+        self.assertIn("$.hosts[0].interfaces[0].address", err)
 
     def test_refuses_another_schema(self):
         with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as handle:
