@@ -1,6 +1,9 @@
 """A small JSON Schema validator for the subset docs/schemas/*.json use: type, const, enum,
 required, properties, additionalProperties (bool or schema), items, minItems, minLength,
-pattern, minimum, maximum and local $ref (#/$defs/...)."""
+pattern, minimum, maximum, not and local $ref (#/$defs/...).
+
+Used by the inventory script (tandem.py) to refuse a bad environment description before any play,
+and by the lab's tests. Standard library only."""
 import re
 
 TYPES = {"object": dict, "array": list, "string": str, "boolean": bool, "null": type(None)}
@@ -27,6 +30,8 @@ def validate(instance, schema, root=None, path="$"):
         return validate(instance, target, root, path)
     if "type" in schema and not _type_ok(instance, schema["type"]):
         return [f"{path}: expected {schema['type']}, got {type(instance).__name__}"]
+    if "not" in schema and not validate(instance, schema["not"], root, path):
+        errs.append(f"{path}: {instance!r} is not allowed here")
     if "const" in schema and instance != schema["const"]:
         errs.append(f"{path}: must be {schema['const']!r}")
     if "enum" in schema and instance not in schema["enum"]:
