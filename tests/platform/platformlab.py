@@ -108,6 +108,17 @@ def haproxy_api(lb, command):
     return proc.stdout
 
 
+def haproxy_stat(lb):
+    """`show stat` of an LB's HAProxy as a list of dicts (one per proxy/server row)."""
+    return list(csv.DictReader(io.StringIO(haproxy_api(lb, "show stat").lstrip("# "))))
+
+
+def client_popen(*args):
+    """client_probe.py in the client namespace, in the background, with pipes for stdin and stdout."""
+    return subprocess.Popen(["ip", "netns", "exec", client_netns(), PYTHON, PROBE, *args], text=True,
+                            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+
+
 def server_states(lb):
     """{server: status} of the app backend as an LB sees it (UP, DOWN, DRAIN, MAINT, ...). Asked
     through `lab exec`, not SSH: it must work while the LB's zone is cut from the machine."""
@@ -128,6 +139,13 @@ def ports():
             if value.strip().isdigit():
                 found[key] = int(value)
     return found
+
+
+def role_defaults(role):
+    """A role's defaults/main.yml: the one place a policy (SSH algorithms, VRRP id) is written."""
+    import yaml  # pylint: disable=import-outside-toplevel  (Ansible's own dependency, /usr/bin/python3)
+    with open(os.path.join(ANSIBLE_DIR, "roles", role, "defaults", "main.yml"), encoding="utf-8") as handle:
+        return yaml.safe_load(handle)
 
 
 def client_address():
