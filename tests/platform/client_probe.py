@@ -5,6 +5,10 @@
   client_probe.py redirect VIP          plain HTTP GET: status and Location
   client_probe.py badecho VIP CA        POST invalid JSON to /api/v1/echo over HTTPS
   client_probe.py once VIP CA            one HTTPS GET of /api/v1/hello: status, type, body, headers
+  client_probe.py forged VIP CA ADDRESS  one HTTPS GET claiming X-Forwarded-For/Forwarded: ADDRESS
+  client_probe.py conns VIP N            hold N TCP connections to VIP:443, then open one more: which stay open
+  client_probe.py slowbody VIP CA N      N HTTPS POSTs whose body never completes; prints "sent", holds them
+                                        until a line arrives on stdin
   client_probe.py ports TIMEOUT ADDR:PORT...   TCP connect to each; open / refused / timeout
   client_probe.py watch VIP CA SECONDS UNTIL    new HTTPS GET every 20 ms; stop once UNTIL (an LB name)
                                         has answered for 1 s; prints each sample as it comes: [t, served-by or error]
@@ -67,7 +71,56 @@ def redirect(vip):
     conn.request("GET", "/api/v1/hello?name=x")
     resp = conn.getresponse()
     resp.read()
-    return {"status": resp.status, "location": resp.getheader("Location")}
+    return {"status": resp.status, "location": resp.getheader("Location"),
+            "headers": {k.lower(): v for k, v in resp.getheaders()}}
+
+
+def forged(vip, ca, address):
+    """A client that claims to forward for someone else: the LB must not pass that on."""
+    conn = http.client.HTTPSConnection(vip, 443, context=tls_context(ca), timeout=5)
+    conn.request("GET", "/api/v1/hello?name=forged", headers={"X-Forwarded-For": address,
+                                                               "Forwarded": f"for={address}"})
+    resp = conn.getresponse()
+    body = resp.read().decode("utf-8", "replace")
+    return {"status": resp.status, "request_id": resp.getheader("X-Request-Id"), "body": body[:300]}
+
+
+def is_open(sock):
+    """True while the peer has not closed the connection (nothing to read, no EOF)."""
+    sock.setblocking(False)     # a socket with a timeout would wait for data first
+    try:
+        return sock.recv(1, socket.MSG_PEEK | socket.MSG_DONTWAIT) != b""
+    except BlockingIOError:
+        return True
+    except OSError:
+        return False
+
+
+def conns(vip, n):
+    """Hold N connections, then one more; the LB closes what it refuses right after accepting it."""
+    held = [socket.create_connection((vip, 443), timeout=5) for _ in range(int(n))]
+    extra = socket.create_connection((vip, 443), timeout=5)
+    deadline = time.monotonic() + 2
+    while is_open(extra) and time.monotonic() < deadline:
+        time.sleep(0.05)    # polls the condition; the deadline bounds it
+    result = {"held_open": sum(map(is_open, held)), "held": len(held), "extra_open": is_open(extra)}
+    for sock in held + [extra]:
+        sock.close()
+    return result
+
+
+def slowbody(vip, ca, n):
+    """POSTs announcing 1000 body bytes and sending 10: a slow client holding its requests open."""
+    ctx, socks = tls_context(ca), []
+    for _ in range(int(n)):
+        sock = ctx.wrap_socket(socket.create_connection((vip, 443), timeout=5), server_hostname=vip)
+        sock.sendall(b"POST /api/v1/echo HTTP/1.1\r\nHost: tandem\r\nContent-Type: application/json\r\n"
+                     b"Content-Length: 1000\r\n\r\n{\"message\":")
+        socks.append(sock)
+    print("sent", flush=True)
+    sys.stdin.readline()
+    for sock in socks:
+        sock.close()
 
 
 def badecho(vip, ca):
@@ -205,7 +258,7 @@ def once(vip, ca):
 def main(argv):
     command, args = argv[0], argv[1:]
     result = {"hello": hello, "redirect": redirect, "badecho": badecho, "ports": ports, "watch": watch, "once": once,
-              "load": load}[command](*args)
+              "load": load, "forged": forged, "conns": conns, "slowbody": slowbody}[command](*args)
     if result is not None:
         json.dump(result, sys.stdout)
     return 0

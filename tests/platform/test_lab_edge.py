@@ -66,6 +66,43 @@ class EdgeTest(unittest.TestCase):
         result = pl.client_probe("redirect", self.vip)
         self.assertIn(result["status"], (301, 308))
         self.assertTrue(result["location"].startswith(f"https://{self.vip}/api/v1/hello"), result)
+        # HAProxy's own answer carries the request id too (http-after-response)
+        self.assertRegex(result["headers"].get("x-request-id", ""), r".+_.+", result)
+
+    def test_client_supplied_forwarding_headers_are_replaced(self):
+        answer = pl.client_probe("forged", self.vip, self.ca, "203.0.113.9")
+        self.assertEqual(answer["status"], 200, answer)
+        app = json.loads(answer["body"])["host"]
+
+        def logged():
+            proc = pl.ssh(app, f"sudo -n journalctl -u tandem.service -o cat --no-pager -g '{answer['request_id']}'")
+            return [json.loads(l) for l in proc.stdout.splitlines() if l.startswith("{") and '"tandem.access"' in l]
+        line = pl.wait_until(logged, 10, f"the access-log line of {answer['request_id']} on {app}", interval=0.2)[0]
+        print(f"\n  client claimed X-Forwarded-For 203.0.113.9; the service saw forwarded_for={line.get('forwarded_for')!r}")
+        self.assertEqual(line.get("forwarded_for"), pl.client_address())
+
+    def test_one_source_holds_at_most_its_connection_limit(self):
+        limit = pl.role_defaults("haproxy")["haproxy_conn_per_source"]
+        for lb in pl.hosts("lb"):
+            pl.haproxy_api(lb["name"], "clear table fe_tandem")
+        result = pl.client_probe("conns", self.vip, str(limit))
+        print(f"\n  {limit} connections from one client, then one more: {result}")
+        self.assertEqual(result["held_open"], limit, result)
+        self.assertFalse(result["extra_open"], "the connection over the per-source limit was kept")
+
+    def test_a_slow_request_body_holds_no_server_connection(self):
+        holder = pl.vip_holder()
+        n = 20
+        proc = pl.client_popen("slowbody", self.vip, self.ca, str(n))
+        self.addCleanup(proc.communicate, "done\n", 30)
+        self.assertEqual(proc.stdout.readline().strip(), "sent")
+        rows = pl.haproxy_stat(holder)
+        frontend = next(r for r in rows if r["pxname"] == "fe_tandem" and r["svname"] == "FRONTEND")
+        backend = next(r for r in rows if r["pxname"] == "be_tandem" and r["svname"] == "BACKEND")
+        print(f"\n  {n} POSTs with unfinished bodies: frontend sessions {frontend['scur']}, "
+              f"backend sessions {backend['scur']}")
+        self.assertGreaterEqual(int(frontend["scur"]), n, "the slow requests are not open on the VIP holder")
+        self.assertEqual(int(backend["scur"]), 0, "a slow body holds a server connection")
 
     def test_bad_echo_is_a_problem_json_400_through_the_lb(self):
         result = pl.client_probe("badecho", self.vip, self.ca)

@@ -38,6 +38,9 @@ class RateLimitTest(unittest.TestCase):
         self.assertTrue(limited["content_type"].startswith("application/problem+json"), limited)
         self.assertIn(f"rate limit of {self.limit} requests per 10 s", limited["body"])
         self.assertEqual(limited["retry_after"], "10")
+        # HAProxy's own answer carries what every answer carries (http-after-response)
+        self.assertRegex(limited["headers"].get("strict-transport-security", ""), r"max-age=\d{7,}", limited)
+        self.assertIn("x-request-id", limited["headers"], limited)
         # the window is 10 s: the client is served again within a deadline
         pl.wait_until(lambda: pl.client_probe("once", self.vip, pl.ca_file())["status"] == 200, 30,
                       "the client to be served again", interval=0.5)

@@ -50,6 +50,8 @@ public final class AccessLogHandler implements Handler<RoutingContext> {
         kv("route", route),
         kv("duration_ms", Math.round(durationMs * 1000.0) / 1000.0),
         kv("request_id", RequestIdHandler.requestId(ctx)),
-        kv("remote", remote == null ? null : remote.hostAddress()));
+        kv("remote", remote == null ? null : remote.hostAddress()),
+        // the client as the load balancer saw it (it drops whatever the client sent in this header)
+        kv("forwarded_for", req.getHeader("X-Forwarded-For")));
   }
 }
