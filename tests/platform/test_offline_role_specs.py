@@ -42,7 +42,8 @@ class RoleSpecs(unittest.TestCase):
     def test_real_roles_pass(self):
         rc, out = check(ROLES)
         self.assertEqual(rc, 0, out)
-        self.assertRegex(out, r"check-role-specs: 8 roles, 0 problems")
+        roles = len([d for d in os.listdir(ROLES) if os.path.isdir(os.path.join(ROLES, d))])
+        self.assertRegex(out, rf"check-role-specs: {roles} roles, 0 problems")
 
     def test_default_without_spec_entry(self):
         self.edit("defaults/main.yml", "keepalived_apt_timeout: 300", "keepalived_apt_timeout: 300\nkeepalived_new: 1")
