@@ -132,5 +132,34 @@ class EdgeTest(unittest.TestCase):
             self.assertNotEqual(result[target]["result"], "open", f"{target} answers from the internet")
 
 
+class ServerStateTest(unittest.TestCase):
+    """The saved server state survives a reload (an operator's MAINT stays), never a start: a MAINT
+    saved by an old reload must not come back after a restart or a reboot. Run on the LB that does
+    not hold the VIP, so its restarts cost the clients nothing."""
+
+    def setUp(self):
+        holder = pl.vip_holder()
+        self.lb = next(lb["name"] for lb in pl.hosts("lb") if lb["name"] != holder)
+        self.server = sorted(h["name"] for h in pl.hosts("app"))[0]
+        self.backend = pl.role_defaults("haproxy")["haproxy_backend_name"]
+        self.addCleanup(pl.haproxy_api, self.lb, f"enable server {self.backend}/{self.server}")
+
+    def systemctl(self, verb):
+        proc = pl.ssh(self.lb, f"sudo -n systemctl {verb} haproxy.service")
+        self.assertEqual(proc.returncode, 0, proc.stderr)
+
+    def test_maint_survives_a_reload_but_not_a_restart(self):
+        pl.haproxy_api(self.lb, f"disable server {self.backend}/{self.server}")
+        self.systemctl("reload")            # saves the state (MAINT) and loads it into the new workers
+        self.assertEqual(pl.wait_until(lambda: pl.server_states(self.lb).get(self.server), 10,
+                                       "the reloaded HAProxy's runtime API"), "MAINT")
+        pl.haproxy_api(self.lb, f"enable server {self.backend}/{self.server}")
+        self.systemctl("restart")           # the state file still says MAINT
+        state = pl.wait_until(lambda: pl.server_states(self.lb).get(self.server), 10,
+                              "the restarted HAProxy's runtime API")
+        print(f"\n  {self.lb}: {self.server} after disable + reload + enable + restart: {state}", flush=True)
+        self.assertNotEqual(state, "MAINT", "a stale saved MAINT came back after a restart")
+
+
 if __name__ == "__main__":
     unittest.main()
