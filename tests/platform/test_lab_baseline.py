@@ -34,6 +34,7 @@ class BaselineTest(unittest.TestCase):
 
     def test_password_quality_needrestart_and_unattended_upgrades(self):
         command = ("grep -c pam_pwquality /etc/pam.d/common-password; grep -E '^minlen' /etc/security/pwquality.conf; "
+                   "grep -E '^(ENCRYPT_METHOD|YESCRYPT_COST_FACTOR)' /etc/login.defs; "
                    "sudo -n perl -e 'our %nrconf; do \"/etc/needrestart/conf.d/50-tandem.conf\"; print \"$nrconf{restart}\\n\"'; "
                    "apt-config dump Unattended-Upgrade::Package-Blacklist")
         blacklist = pl.role_defaults("hardening")["hardening_unattended_blacklist"]
@@ -41,7 +42,9 @@ class BaselineTest(unittest.TestCase):
             lines = out.splitlines()
             self.assertEqual(lines[0], "1", f"{name}: pam_pwquality is not in common-password")
             self.assertEqual(lines[1].replace(" ", ""), "minlen=14", name)
-            self.assertEqual(lines[2], "l", f"{name}: needrestart would restart services")
+            self.assertEqual(dict(x.split() for x in lines[2:4]), {"ENCRYPT_METHOD": "YESCRYPT", "YESCRYPT_COST_FACTOR": "8"},
+                             f"{name}: password hashing")
+            self.assertEqual(lines[4], "l", f"{name}: needrestart would restart services")
             for pattern in blacklist:
                 self.assertIn(f'"{pattern}"', out, f"{name}: unattended-upgrades may upgrade {pattern}")
 

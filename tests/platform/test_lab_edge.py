@@ -81,6 +81,16 @@ class EdgeTest(unittest.TestCase):
         print(f"\n  client claimed X-Forwarded-For 203.0.113.9; the service saw forwarded_for={line.get('forwarded_for')!r}")
         self.assertEqual(line.get("forwarded_for"), pl.client_address())
 
+    def test_connection_caps_in_force(self):
+        defaults = pl.role_defaults("haproxy")
+        for lb in pl.hosts("lb"):
+            info = dict(line.split(": ", 1) for line in pl.haproxy_api(lb["name"], "show info").splitlines()
+                        if ": " in line)
+            frontend = next(r for r in pl.haproxy_stat(lb["name"])
+                            if r["pxname"] == "fe_tandem" and r["svname"] == "FRONTEND")
+            self.assertEqual(int(info["Maxconn"]), defaults["haproxy_maxconn_global"], lb["name"])
+            self.assertEqual(int(frontend["slim"]), defaults["haproxy_maxconn_frontend"], lb["name"])
+
     def test_one_source_holds_at_most_its_connection_limit(self):
         limit = pl.role_defaults("haproxy")["haproxy_conn_per_source"]
         for lb in pl.hosts("lb"):
