@@ -10,6 +10,7 @@ import json
 import os
 import re
 import subprocess
+import tempfile
 import time
 import unittest
 
@@ -151,6 +152,23 @@ class HostKeyTest(unittest.TestCase):
         print(f"\n  ansible ping {self.HOST} with a new host key: rc {proc.returncode}", flush=True)
         self.assertNotEqual(proc.returncode, 0, proc.stdout)
         self.assertIn("REMOTE HOST IDENTIFICATION HAS CHANGED", proc.stdout + proc.stderr)
+
+
+class LockOutTest(unittest.TestCase):
+    """An admin network that does not contain the controller would let the firewall shut SSH on it
+    half-way through a converge: site.yml refuses before it touches any host."""
+
+    def test_an_admin_network_without_the_controller_is_refused_before_any_host(self):
+        networks = pl.environment()["networks"]
+        networks["admin"]["cidr"] = "192.0.2.0/24"      # TEST-NET-1: never the controller's
+        with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as handle:
+            json.dump({"networks": networks}, handle)
+        self.addCleanup(os.unlink, handle.name)
+        proc = pl.playbook("-e", f"@{handle.name}", timeout=300)
+        out = proc.stdout + proc.stderr
+        self.assertNotEqual(proc.returncode, 0, out[-3000:])
+        self.assertIn("networks.admin.cidr: 192.0.2.0/24 does not contain", out)
+        self.assertEqual(set(pl.recap(proc.stdout)), {"localhost"}, "a play ran on a host after the refusal")
 
 
 if __name__ == "__main__":
