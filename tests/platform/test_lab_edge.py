@@ -1,6 +1,5 @@
 """The request path from the internet (the client namespace): VIP -> HAProxy -> apps in both zones."""
 import json
-import time
 import unittest
 
 import platformlab as pl
@@ -97,12 +96,12 @@ class EdgeTest(unittest.TestCase):
         # A connection of an earlier test that the LB has not finished closing still counts for this
         # address for a moment (seen right after the forged-header test): measure again, with a deadline,
         # until no such straggler is left. A limit that does not work fails every measurement.
-        tries, deadline = [], time.monotonic() + 30
-        while True:
+        tries = []
+
+        def measured_cleanly():
             tries.append(pl.client_probe("conns", self.vip, str(limit)))
-            if (tries[-1]["held_open"] == limit and not tries[-1]["extra_open"]) or time.monotonic() > deadline:
-                break
-            time.sleep(1)   # the pace of the measurements; the deadline bounds them
+            return tries[-1]["held_open"] == limit and not tries[-1]["extra_open"]
+        pl.wait_until(measured_cleanly, 30, lambda: f"the per-source limit to hold; measured {tries}", interval=1)
         result = tries[-1]
         print(f"\n  {limit} connections from one client, then one more: {result} ({len(tries)} measurement(s))")
         self.assertEqual(result["held_open"], limit, tries)
