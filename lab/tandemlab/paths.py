@@ -4,7 +4,8 @@ The Makefile reads them from here (`python3 lab/tandemlab/paths.py` prints NAME=
 exports them, so the scripts, Ansible and the tests it runs get them from the environment; the
 Python code (the lab CLI, the tests) imports this module. Two variables move everything:
 
-  TANDEM_CACHE    caches that survive the lab: images, .debs, Maven, PKI, release key, logs
+  TANDEM_CACHE    caches that survive the lab: images, .debs, Maven, Go tools, PKI, release key,
+                  logs
                   (default: $XDG_CACHE_HOME/tandem, or ~/.cache/tandem)
   TANDEM_LAB_DIR  the running lab's state: clones, namespaces' pid files, environment.json
                   (default: /var/lib/tandem-lab)
@@ -67,6 +68,11 @@ def loadtest_dir():
     return os.path.join(cache_root(), "loadtest")
 
 
+def tools_dir():
+    """Tools built from their Go modules (tools/go-tools.lock): bin/, sources, Go's caches."""
+    return os.path.join(cache_root(), "tools")
+
+
 EXPORTED = {
     "TANDEM_CACHE": cache_root,
     "TANDEM_LAB_DIR": lab_dir,
@@ -76,6 +82,7 @@ EXPORTED = {
     "TANDEM_MAVEN_HOME": maven_home,
     "TANDEM_LOG_DIR": log_dir,
     "TANDEM_LOADTEST_DIR": loadtest_dir,
+    "TANDEM_TOOLS_DIR": tools_dir,
 }
 
 
