@@ -49,7 +49,7 @@ class Description(unittest.TestCase):
 
     def test_valid(self):
         lab = config.load(TOML)
-        self.assertEqual(set(lab.hosts), {"lb-a", "lb-b", "app-a1", "app-a2", "app-b1", "app-b2", "obs"})
+        self.assertEqual(set(lab.hosts), {"lb-a", "lb-b", "app-a1", "app-a2", "app-b1", "app-b2", "obs-a", "obs-b"})
         self.assertEqual(str(lab.vip), "10.10.3.100")
         self.assertEqual([i.ifname for i in lab.hosts["lb-a"].interfaces], ["eth0", "eth1", "eth2"])
         self.assertEqual(lab.hosts["lb-a"].interfaces[1].network.name, "public")
@@ -86,7 +86,7 @@ class Description(unittest.TestCase):
         self.bad(mutate(self.text, 'gateway = "10.10.2.1"', 'gateway = "10.10.9.1"'), "networks.zone-b.gateway")
 
     def test_unlocked_package(self):
-        self.bad(mutate(self.text, '"systemd-journal-remote"', '"systemd-journal-remote", "cowsay"'), "repo.packages")
+        self.bad(mutate(self.text, '"postfix"', '"postfix", "cowsay"'), "repo.packages")
 
     def test_not_toml(self):
         self.bad(self.text + "\n[[[", "not valid TOML")

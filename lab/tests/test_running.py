@@ -62,9 +62,9 @@ class RunningLab(unittest.TestCase):
         self.assertEqual(p.returncode, 0, p.stderr)
         data = json.loads(p.stdout)
         self.assertEqual(sorted(data["lb"]["hosts"]), sorted(h["name"] for h in doc["hosts"] if "lb" in h["groups"]))
-        obs = self.lab.hosts["obs"]
-        self.assertEqual(data["_meta"]["hostvars"]["obs"]["ansible_host"], str(obs.address))
-        self.assertEqual(data["_meta"]["hostvars"]["obs"]["ansible_user"], doc["ssh"]["user"])
+        obs = self.lab.hosts["obs-b"]
+        self.assertEqual(data["_meta"]["hostvars"]["obs-b"]["ansible_host"], str(obs.address))
+        self.assertEqual(data["_meta"]["hostvars"]["obs-b"]["ansible_user"], doc["ssh"]["user"])
 
 if __name__ == "__main__":
     unittest.main()

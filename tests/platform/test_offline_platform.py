@@ -29,7 +29,7 @@ class InventoryTest(unittest.TestCase):
         self.assertEqual(inv["lb"]["hosts"], ["lb-a", "lb-b"])
         # round-robin over zones: a serial play never works on one zone twice in a row
         self.assertEqual(inv["app"]["hosts"], ["app-a1", "app-b1", "app-a2", "app-b2"])
-        self.assertEqual(inv["obs"]["hosts"], ["obs"])
+        self.assertEqual(inv["obs"]["hosts"], ["obs-a", "obs-b"])
         hv = inv["_meta"]["hostvars"]["lb-b"]
         self.assertEqual(hv["ansible_host"], "10.10.2.2")
         self.assertEqual(hv["zone"], "b")
