@@ -142,7 +142,7 @@ class EdgeTest(unittest.TestCase):
 
     def test_app_hosts_and_obs_are_unreachable_from_the_internet(self):
         targets = [f"{h['address']}:{p}" for h in pl.hosts("app") for p in (22, 8080, 9090, 9100)]
-        targets += [f"{h['address']}:{p}" for h in pl.hosts("obs") for p in (22, 9100, 8428, 9093, 9411, 19532)]
+        targets += [f"{h['address']}:{p}" for h in pl.hosts("obs") for p in (22, 9100, 8428, 8880, 9093, 9094, 3100, 9411)]
         targets += [f"{h['address']}:{p}" for h in pl.hosts("lb") for p in (22, 80, 443, 8405, 9100)]
         result = pl.client_probe("ports", "1.0", *targets)
         for target in targets:
