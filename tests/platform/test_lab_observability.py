@@ -1,0 +1,99 @@
+"""Observability in the converged lab: both obs hosts scrape every target of both zones with the
+inventory's labels, the VRRP state and the public endpoint are measured, the Alertmanagers form one
+cluster, and every host's journal reaches both Lokis with its labels."""
+import time
+import unittest
+import uuid
+
+import obslab
+import platformlab as pl
+
+# job -> inventory group whose hosts it scrapes (the blackbox probe and per-obs jobs aside)
+JOB_GROUPS = {"service": "app", "haproxy": "lb", "node": None, "victoriametrics": "obs", "vmagent": "obs",
+              "vmalert": "obs", "alertmanager": "obs", "loki": "obs"}
+SCRAPE_DEADLINE_S = 60   # two scrape intervals and vmagent's start, with room
+LOG_DEADLINE_S = 30      # promtail batches every second; Loki answers at once
+
+
+def expected_targets():
+    return {(job, h["name"], h["zone"], next(g for g in ("lb", "app", "obs") if g in h["groups"]))
+            for job, group in JOB_GROUPS.items() for h in pl.hosts(group)}
+
+
+class MetricsTest(unittest.TestCase):
+    def test_every_target_of_both_zones_is_up_on_each_obs_host(self):
+        want = expected_targets()
+        for obs in obslab.obs_hosts():
+            with self.subTest(obs=obs):
+                def seen():
+                    got = {(m["job"], m.get("host"), m.get("zone"), m.get("role"))
+                           for m, v in obslab.vm_query(obs, "up == 1") if m["job"] in JOB_GROUPS}
+                    return got if want <= got else None
+                got = pl.wait_until(seen, SCRAPE_DEADLINE_S, f"every target up on {obs}", interval=1)
+                self.assertEqual(got, want, f"{obs} scrapes targets the inventory does not have")
+
+    def test_the_vip_holder_is_the_one_vrrp_master(self):
+        holder = pl.vip_holder()
+        for obs in obslab.obs_hosts():
+            with self.subTest(obs=obs):
+                def masters():
+                    found = sorted(m["host"] for m, v in obslab.vm_query(obs, "tandem_vrrp_master") if v == 1)
+                    return found if found == [holder] else None
+                pl.wait_until(masters, SCRAPE_DEADLINE_S, f"{obs} to see {holder} as the only VRRP master", interval=1)
+
+    def test_the_public_endpoint_is_probed_with_its_certificate(self):
+        for obs in obslab.obs_hosts():
+            with self.subTest(obs=obs):
+                probe = pl.wait_until(lambda o=obs: obslab.vm_query(o, 'probe_success{job="blackbox"} == 1'),
+                                      SCRAPE_DEADLINE_S, f"{obs}: a successful probe", interval=1)
+                self.assertNotIn("host", probe[0][0], "both obs hosts must write the same probe series")
+                expiry = obslab.vm_query(obs, 'probe_ssl_earliest_cert_expiry{job="blackbox"}')
+                self.assertGreater(expiry[0][1], time.time() + 86400, "the certificate expires within a day")
+
+
+class AlertmanagerClusterTest(unittest.TestCase):
+    def test_every_alertmanager_sees_every_peer(self):
+        want = len(obslab.obs_hosts())
+        for obs in obslab.obs_hosts():
+            with self.subTest(obs=obs):
+                status = pl.wait_until(
+                    lambda o=obs: (s := obslab.alertmanager(o, "status"))["cluster"]["status"] == "ready"
+                    and len(s["cluster"]["peers"]) == want and s, 60, f"{obs}: a ready cluster of {want}")
+                self.assertEqual(len(status["cluster"]["peers"]), want)
+
+
+class LogsTest(unittest.TestCase):
+    def test_a_request_through_the_vip_is_in_both_lokis(self):
+        url = f"https://{pl.environment()['vip']['address']}/api/v1/hello?name=loki-{uuid.uuid4().hex[:8]}"
+        proc = pl.client_run("curl", "-sS", "-o", "/dev/null", "-D", "-", "--cacert", pl.ca_file(), url)
+        self.assertEqual(proc.returncode, 0, proc.stderr)
+        request_id = next(line.split(":", 1)[1].strip() for line in proc.stdout.splitlines()
+                          if line.lower().startswith("x-request-id:"))
+        for obs in obslab.obs_hosts():
+            with self.subTest(obs=obs):
+                query = f'{{unit="tandem.service"}} |= "{request_id}"'
+                started = time.monotonic()
+                found = pl.wait_until(lambda o=obs: obslab.loki_query(o, query), LOG_DEADLINE_S,
+                                      f"request {request_id} in the Loki of {obs}", interval=0.5)
+                print(f"\n  {obs}: request {request_id} found in Loki after {time.monotonic() - started:.1f} s",
+                      flush=True)
+                labels, line = found[0]
+                self.assertIn(request_id, line)
+                self.assertEqual(labels["unit"], "tandem.service")
+                self.assertEqual(labels["level"], "info")
+                self.assertIn(labels["host"], [h["name"] for h in pl.hosts("app")])
+                self.assertEqual(labels["zone"], pl.host(labels["host"])["zone"])
+
+    def test_every_host_ships_its_journal_to_both_lokis(self):
+        want = {h["name"] for h in pl.hosts()}
+        for obs in obslab.obs_hosts():
+            with self.subTest(obs=obs):
+                def hosts_seen():
+                    got = {m["host"] for m, _ in obslab.loki_metric(obs, 'sum by (host) (count_over_time({host=~".+"}[1h]))')}
+                    return got if want <= got else None
+                pl.wait_until(hosts_seen, LOG_DEADLINE_S, f"a journal line of every host in the Loki of {obs}",
+                              interval=1)
+
+
+if __name__ == "__main__":
+    unittest.main()
