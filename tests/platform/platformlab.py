@@ -210,3 +210,18 @@ def under_load(action, minimum, threads, rate, mix="mixed"):
     if load.returncode != 0:
         raise AssertionError(f"load generator failed rc={load.returncode}: {err}")
     return result, json.loads(out), start, end
+
+
+def power_off(*names):
+    """Cut the power of lab hosts at once (`lab/lab kill`)."""
+    proc = run([PYTHON, LAB, "kill", *names])
+    if proc.returncode != 0:
+        raise AssertionError(f"lab kill {' '.join(names)}: {proc.stderr}")
+
+
+def power_on(*names):
+    """Boot lab hosts again (`lab/lab start`), one after the other."""
+    for name in names:
+        proc = run([PYTHON, LAB, "start", name], timeout=180)
+        if proc.returncode != 0:
+            raise AssertionError(f"lab start {name}: {proc.stderr}")
