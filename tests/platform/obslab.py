@@ -36,13 +36,14 @@ def vm_query(obs, expr):
 
 
 def loki_query(obs, logql, since_s=600, limit=100):
-    """Log lines of the last since_s seconds on one obs host's Loki: [(stream labels, line), ...]."""
+    """Log lines of the last since_s seconds on one obs host's Loki: [(stream labels, line), ...]
+    (for a metric query: [(series labels, value), ...])."""
     now_ns = time.time_ns()
     url = (f"http://{pl.host(obs)['address']}:{port('loki')}/loki/api/v1/query_range?"
            + urllib.parse.urlencode({"query": logql, "start": now_ns - since_s * 10**9, "end": now_ns,
                                      "limit": limit, "direction": "backward"}))
     data = http_json(url)
-    return [(s["stream"], line) for s in data["data"]["result"] for _, line in s["values"]]
+    return [(s.get("stream", s.get("metric")), line) for s in data["data"]["result"] for _, line in s["values"]]
 
 
 def loki_metric(obs, logql):
