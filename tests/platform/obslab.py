@@ -79,3 +79,14 @@ def mails_everywhere():
 
 def matching(messages, *words):
     return [m for m in messages if all(w in m["Subject"] for w in words)]
+
+
+def request_through_vip(name):
+    """One hello from the client namespace through the VIP; its X-Request-Id."""
+    vip = pl.environment()["vip"]["address"]
+    proc = pl.client_run("curl", "-sS", "-o", "/dev/null", "-D", "-", "--cacert", pl.ca_file(),
+                         f"https://{vip}/api/v1/hello?name={name}")
+    if proc.returncode != 0:
+        raise AssertionError(f"hello through the VIP failed: {proc.stderr}")
+    return next(line.split(":", 1)[1].strip() for line in proc.stdout.splitlines()
+                if line.lower().startswith("x-request-id:"))

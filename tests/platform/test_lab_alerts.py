@@ -83,6 +83,19 @@ class ZoneLostTest(unittest.TestCase):
         print(f"\n  zone {self.zone} powered off ({', '.join(self.lost)}): ZoneDown mailed from "
               f"{self.witness} after {delay:.0f} s (deadline {FIRING_DEADLINE_S} s)", flush=True)
         self.assertIn(f"@{self.witness}.", found[0][1]["From"], "the mail must come from the surviving obs host")
+        self.assert_still_collecting()
+
+    def assert_still_collecting(self):
+        """While the zone is gone, the witness still scrapes the other zone and still receives its logs."""
+        other = pl.host(self.witness)["zone"]
+        up = obslab.vm_query(self.witness, f'up{{zone="{other}", job="service"}} == 1')
+        self.assertTrue(up, f"{self.witness} no longer scrapes zone {other}")
+        request_id = obslab.request_through_vip("zone-lost")
+        query = f'{{unit="tandem.service", zone="{other}"}} |= "{request_id}"'
+        pl.wait_until(lambda: obslab.loki_query(self.witness, query), 30,
+                      f"request {request_id} in the Loki of {self.witness} while zone {self.zone} is gone", interval=0.5)
+        print(f"  {self.witness} still scrapes {len(up)} service targets of zone {other} and has request {request_id} "
+              f"in its Loki", flush=True)
 
 
 if __name__ == "__main__":

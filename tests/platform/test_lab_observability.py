@@ -1,6 +1,8 @@
 """Observability in the converged lab: both obs hosts scrape every target of both zones with the
 inventory's labels, the VRRP state and the public endpoint are measured, the Alertmanagers form one
 cluster, and every host's journal reaches both Lokis with its labels."""
+import json
+import os
 import time
 import unittest
 import uuid
@@ -11,6 +13,7 @@ import platformlab as pl
 # job -> inventory group whose hosts it scrapes (the blackbox probe and per-obs jobs aside)
 JOB_GROUPS = {"service": "app", "haproxy": "lb", "node": None, "victoriametrics": "obs", "vmagent": "obs",
               "vmalert": "obs", "alertmanager": "obs", "loki": "obs"}
+RECEIVERS_PLAYBOOK = os.path.join(pl.HERE, "fixtures", "alertmanager-receivers.yml")
 SCRAPE_DEADLINE_S = 60   # two scrape intervals and vmagent's start, with room
 LOG_DEADLINE_S = 30      # promtail batches every second; Loki answers at once
 
@@ -61,14 +64,24 @@ class AlertmanagerClusterTest(unittest.TestCase):
                     and len(s["cluster"]["peers"]) == want and s, 60, f"{obs}: a ready cluster of {want}")
                 self.assertEqual(len(status["cluster"]["peers"]), want)
 
+    def test_the_receivers_of_a_real_deployment_pass_amtool(self):
+        """Chat and pager are off in the lab (no way out); with their secrets' files given, the configuration
+        a real deployment gets must still be valid: rendered on an obs host and checked by its amtool."""
+        proc = pl.playbook("-e", "alertmanager_chat_webhook_url_file=/etc/prometheus/chat-webhook-url",
+                           "-e", "alertmanager_pager_routing_key_file=/etc/prometheus/pager-routing-key",
+                           book=RECEIVERS_PLAYBOOK, timeout=300, env={"ANSIBLE_STDOUT_CALLBACK": "json", "ANSIBLE_CALLBACKS_ENABLED": "json"})
+        self.assertEqual(proc.returncode, 0, proc.stdout[-3000:])
+        results = {t["task"]["name"]: next(iter(t["hosts"].values())) for t in json.loads(proc.stdout)["plays"][0]["tasks"]}
+        print("\n  amtool: " + "; ".join(results["Show what amtool found"]["msg"]), flush=True)
+        self.assertIn("SUCCESS", results["Show what amtool found"]["msg"][0])
+        receivers = json.loads(results["Print them"]["msg"].removeprefix("receivers="))
+        kinds = {name: sorted(k for k in r if k.endswith("_configs")) for r in receivers for name in [r["name"]]}
+        self.assertEqual(kinds, {"oncall": ["email_configs", "slack_configs"], "pager": ["pagerduty_configs"]})
+
 
 class LogsTest(unittest.TestCase):
     def test_a_request_through_the_vip_is_in_both_lokis(self):
-        url = f"https://{pl.environment()['vip']['address']}/api/v1/hello?name=loki-{uuid.uuid4().hex[:8]}"
-        proc = pl.client_run("curl", "-sS", "-o", "/dev/null", "-D", "-", "--cacert", pl.ca_file(), url)
-        self.assertEqual(proc.returncode, 0, proc.stderr)
-        request_id = next(line.split(":", 1)[1].strip() for line in proc.stdout.splitlines()
-                          if line.lower().startswith("x-request-id:"))
+        request_id = obslab.request_through_vip(f"loki-{uuid.uuid4().hex[:8]}")
         for obs in obslab.obs_hosts():
             with self.subTest(obs=obs):
                 query = f'{{unit="tandem.service"}} |= "{request_id}"'
