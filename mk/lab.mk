@@ -13,7 +13,13 @@ lab: lab-up ## bring up the lab, configure it, and print how to reach it
 	@vip=$$(jq -r .vip.address "$$($(LAB) env)"); \
 	 echo; echo "Tandem is up. From this machine:"; \
 	 echo "  curl --cacert $(TANDEM_PKI_DIR)/ca.pem https://$$vip/api/v1/hello?name=you"; \
-	 echo "  lab/lab status | lab/lab ssh HOST | make lab-down"
+	 echo "  lab/lab status | lab/lab ssh HOST | make lab-down"; \
+	 port() { awk -v k="$$1:" '$$1 == k {print $$2}' ansible/group_vars/all/ports.yml; }; \
+	 echo "Observability (from this machine; docs/observability.md):"; \
+	 for a in $$(jq -r '.hosts[] | select(.groups | index("obs")) | .name + "=" + .address' "$$($(LAB) env)"); do \
+	   echo "  $${a%%=*}: VictoriaMetrics http://$${a#*=}:$$(port victoriametrics)/vmui  vmalert http://$${a#*=}:$$(port vmalert)" \
+	        "Alertmanager http://$${a#*=}:$$(port alertmanager)  Loki http://$${a#*=}:$$(port loki)"; \
+	 done
 
 lab-up: deps ## bring up the lab (idempotent: only what is missing)
 	@$(LAB) up
