@@ -1,6 +1,7 @@
 package dev.tandem.service;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.vertx.core.json.JsonObject;
@@ -104,6 +105,10 @@ class MainProcessTest {
       assertEquals("proc-test-1", access.getString("request_id"));
       assertEquals("127.0.0.1", access.getString("remote"));
       assertTrue(access.getValue("duration_ms") instanceof Number);
+      // No OpenTelemetry agent here: the trace keys are there, and null.
+      assertTrue(access.containsKey("trace_id") && access.containsKey("span_id"), access.encode());
+      assertNull(access.getValue("trace_id"), access.encode());
+      assertNull(access.getValue("span_id"), access.encode());
     } finally {
       p.destroyForcibly();
     }
