@@ -4,6 +4,7 @@ import email
 import email.policy
 import json
 import time
+import urllib.error
 import urllib.parse
 import urllib.request
 
@@ -90,3 +91,21 @@ def request_through_vip(name):
         raise AssertionError(f"hello through the VIP failed: {proc.stderr}")
     return next(line.split(":", 1)[1].strip() for line in proc.stdout.splitlines()
                 if line.lower().startswith("x-request-id:"))
+
+
+def zipkin_trace(obs, trace_id):
+    """The spans of one trace on one obs host's Zipkin; None while it is not there (404)."""
+    url = f"http://{pl.host(obs)['address']}:{port('zipkin')}/api/v2/trace/{trace_id}"
+    try:
+        return http_json(url)
+    except urllib.error.HTTPError as exc:
+        if exc.code == 404:
+            return None
+        raise
+
+
+def zipkin_of(app):
+    """The obs host whose Zipkin gets the spans of an app host: its zone's, else the first
+    (service_otel_zipkin_host)."""
+    zone = pl.host(app)["zone"]
+    return next((o for o in obs_hosts() if pl.host(o)["zone"] == zone), obs_hosts()[0])

@@ -12,10 +12,11 @@ import platformlab as pl
 
 # job -> inventory group whose hosts it scrapes (the blackbox probe and per-obs jobs aside)
 JOB_GROUPS = {"service": "app", "haproxy": "lb", "node": None, "victoriametrics": "obs", "vmagent": "obs",
-              "vmalert": "obs", "alertmanager": "obs", "loki": "obs"}
+              "vmalert": "obs", "alertmanager": "obs", "loki": "obs", "zipkin": "obs"}
 RECEIVERS_PLAYBOOK = os.path.join(pl.HERE, "fixtures", "alertmanager-receivers.yml")
 SCRAPE_DEADLINE_S = 60   # two scrape intervals and vmagent's start, with room
 LOG_DEADLINE_S = 30      # promtail batches every second; Loki answers at once
+TRACE_DEADLINE_S = 30    # the agent exports a batch every 5 s; Zipkin stores it at once
 
 
 def expected_targets():
@@ -106,6 +107,33 @@ class LogsTest(unittest.TestCase):
                     return got if want <= got else None
                 pl.wait_until(hosts_seen, LOG_DEADLINE_S, f"a journal line of every host in the Loki of {obs}",
                               interval=1)
+
+
+class TracesTest(unittest.TestCase):
+    def test_a_request_through_the_vip_is_traced_in_its_zones_zipkin(self):
+        request_id = obslab.request_through_vip(f"trace-{uuid.uuid4().hex[:8]}")
+        obs = obslab.obs_hosts()[0]
+        query = f'{{unit="tandem.service"}} |= "{request_id}" |= "tandem.access"'
+        labels, line = pl.wait_until(lambda: obslab.loki_query(obs, query), LOG_DEADLINE_S,
+                                     f"the access line of {request_id} in the Loki of {obs}", interval=0.5)[0]
+        access = json.loads(line)
+        trace_id, span_id = access.get("trace_id"), access.get("span_id")
+        self.assertRegex(trace_id or "", r"^[0-9a-f]{32}$", f"no trace_id in the access line: {line}")
+        self.assertRegex(span_id or "", r"^[0-9a-f]{16}$", f"no span_id in the access line: {line}")
+        app, target = labels["host"], obslab.zipkin_of(labels["host"])
+        started = time.monotonic()
+        spans = pl.wait_until(lambda: obslab.zipkin_trace(target, trace_id), TRACE_DEADLINE_S,
+                              f"trace {trace_id} of {app} in the Zipkin of {target}", interval=0.5)
+        print(f"\n  {app}: trace {trace_id} in the Zipkin of {target} after {time.monotonic() - started:.1f} s "
+              f"(after the line was in Loki)", flush=True)
+        server = [s for s in spans if s["id"] == span_id]
+        self.assertEqual(len(server), 1, f"the access line's span {span_id} is not in {spans}")
+        self.assertEqual(server[0]["kind"], "SERVER")
+        self.assertEqual(server[0]["localEndpoint"]["serviceName"], "tandem-service")
+        self.assertEqual(server[0]["tags"].get("http.route"), "/api/v1/hello")
+        self.assertEqual(server[0]["tags"].get("http.response.status_code"), "200")
+        for other in set(obslab.obs_hosts()) - {target}:
+            self.assertIsNone(obslab.zipkin_trace(other, trace_id), f"{other} holds spans of {app}")
 
 
 if __name__ == "__main__":

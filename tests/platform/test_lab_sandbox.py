@@ -39,7 +39,7 @@ MOST_OVERALL = 3.0   # "OK" in systemd-analyze's scale; both were 9.6 "UNSAFE"
 # rate 9.2 UNSAFE. Postfix is left as Debian ships it (loopback only; docs/security.md).
 SANDBOXED = {
     "obs": ["victoria-metrics", "vmagent", "vmalert", "loki", "prometheus-alertmanager",
-            "prometheus-blackbox-exporter"],
+            "prometheus-blackbox-exporter", "zipkin"],
     None: ["prometheus-node-exporter"] + [f"promtail-{h['name']}" for h in pl.hosts("obs")],
 }
 MOST_OVERALL_ADDED = 1.5
