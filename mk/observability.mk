@@ -2,7 +2,7 @@
 # Loki, promtail; versions in tools/go-tools.lock), the Zipkin jar (tools/jars.lock), the alert rules' unit tests, the dashboards'
 # schema check, and the lab suites that prove alerts reach a person (docs/observability.md).
 
-.PHONY: go-tools zipkin test-observability-offline
+.PHONY: go-tools zipkin panels test-observability-offline
 
 go-tools: deps ## build the pinned Go tools into $TANDEM_TOOLS_DIR/bin (once per version)
 	@tools/install-go-tools
@@ -18,3 +18,6 @@ test-observability-offline: go-tools ## alert rules (vmalert-tool unit tests, ru
 	@$(SUITE) $@ tests/observability 'test_offline_*.py'
 
 OFFLINE_TESTS += test-observability-offline
+
+panels: ## pictures for docs/observability.md: load, the VIP holder powered off and back, key panels as PNG (needs make lab)
+	@tools/panel-pictures docs/img
