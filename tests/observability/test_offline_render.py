@@ -13,6 +13,7 @@ import pathlib
 import shutil
 import socket
 import subprocess
+import sys
 import tempfile
 import time
 import unittest
@@ -20,6 +21,8 @@ import urllib.error
 import urllib.request
 
 REPO = pathlib.Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(REPO / "lab"))
+from tandemlab.util import LabError, wait_for  # noqa: E402  pylint: disable=wrong-import-position
 RENDER = REPO / "tools" / "render-panels"
 READY_TIMEOUT_S = 30
 RENDER_TIMEOUT_S = 300
@@ -195,17 +198,17 @@ class RenderPanelsTest(unittest.TestCase):
             proc.wait()
 
     def wait_ready(self, proc, url):
-        deadline = time.monotonic() + READY_TIMEOUT_S
-        while time.monotonic() < deadline:
+        def ready():
             if proc.poll() is not None:
                 self.fail(f"victoria-metrics exited with {proc.returncode}: {self.log_tail()}")
             try:
-                if http(f"{url}/health")[0] == 200:
-                    return
+                return http(f"{url}/health")[0] == 200
             except (urllib.error.URLError, OSError):
-                pass
-            time.sleep(0.1)  # poll interval; the deadline above bounds the wait
-        self.fail(f"victoria-metrics not ready at {url} within {READY_TIMEOUT_S}s: {self.log_tail()}")
+                return False
+        try:
+            wait_for(ready, READY_TIMEOUT_S, f"victoria-metrics ready at {url}", interval=0.1)
+        except LabError as exc:
+            self.fail(f"{exc}: {self.log_tail()}")
 
     def log_tail(self):
         with open(os.path.join(self.tmp, "victoria-metrics.log"), encoding="utf-8", errors="replace") as handle:
