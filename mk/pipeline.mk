@@ -20,12 +20,12 @@ lint-drone: ## .drone.yml: yamllint, then type-checked against the SchemaStore D
 
 lint-secrets: ## gitleaks over the git history and the work tree (.gitleaks.toml)
 	@tools/install-go-tools gitleaks >/dev/null
-	$(GITLEAKS) git --no-banner --redact -v --config .gitleaks.toml .
-	$(GITLEAKS) dir --no-banner --redact -v --config .gitleaks.toml .
+	$(GITLEAKS) git --no-banner --no-color --redact -v --config .gitleaks.toml .
+	$(GITLEAKS) dir --no-banner --no-color --redact -v --config .gitleaks.toml .
 
 # Recipes expand when they run, so OFFLINE_TESTS holds every area's suites by then.
-unit-tests: ## every offline suite of `make test` but lint and test-reproducible (their own stages)
-	@$(MAKE) $(filter-out lint test-reproducible,$(OFFLINE_TESTS))
+unit-tests: ## every offline suite of `make test` but lint and test-reproducible (their own stages); all run, any failure fails
+	@$(MAKE) -k $(filter-out lint test-reproducible,$(OFFLINE_TESTS))
 
 SBOM := $(DIST_DIR)/tandem-service-$(RELEASE_VERSION).cdx.json
 
