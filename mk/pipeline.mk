@@ -27,7 +27,7 @@ lint-secrets: ## gitleaks over the git history and the work tree (.gitleaks.toml
 unit-tests: ## every offline suite of `make test` but lint and test-reproducible (their own stages); all run, any failure fails
 	@$(MAKE) -k $(filter-out lint test-reproducible,$(OFFLINE_TESTS))
 
-SBOM := $(DIST_DIR)/tandem-service-$(RELEASE_VERSION).cdx.json
+SBOM = $(DIST_DIR)/tandem-service-$(RELEASE_VERSION).cdx.json
 
 sbom: dist ## the CycloneDX SBOM `make dist` writes: present, CycloneDX JSON, with components
 	@jq -e '.bomFormat == "CycloneDX" and (.components | length) > 0' $(SBOM) >/dev/null \
@@ -81,7 +81,7 @@ sign: pipeline-release-key ## make release, then: exactly one tarball in dist/, 
 #   against the tarball and the SBOM, and its .sig with gpgv if there is one;
 # - dist/*.intoto.jsonl (DSSE envelopes, one a line): each an in-toto payload, one naming the tarball;
 # - neither: it says NOT CHECKED and passes (tools/release writes no provenance yet).
-PROVENANCE := $(DIST_DIR)/tandem-service-$(RELEASE_VERSION).provenance.json
+PROVENANCE = $(DIST_DIR)/tandem-service-$(RELEASE_VERSION).provenance.json
 provenance: ## the provenance make sign (make release) wrote, verified against the tarball (or NOT CHECKED if there is none)
 	@$(one_tarball); envelopes=($(DIST_DIR)/*.intoto.jsonl); \
 	 keyring=$(TANDEM_RELEASE_KEY_DIR)/release-signing-key.gpg; checked=0; \
