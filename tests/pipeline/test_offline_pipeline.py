@@ -139,6 +139,16 @@ class SchemaCheckTest(unittest.TestCase):
         self.assertEqual(proc.returncode, 0, proc.stdout + proc.stderr)
         self.assertIn("2 documents in 1 file(s) checked", proc.stdout)
 
+    def test_the_signature_drone_sign_appends_passes(self):
+        with open(DRONE_YML, encoding="utf-8") as handle:
+            text = handle.read()
+        with tempfile.NamedTemporaryFile("w", suffix=".yml", encoding="utf-8") as signed:
+            signed.write(text + "\n---\nkind: signature\nhmac: " + "ab" * 32 + "\n")
+            signed.flush()
+            proc = run([SCHEMA_RUN, signed.name])
+        self.assertEqual(proc.returncode, 0, proc.stdout + proc.stderr)
+        self.assertIn("3 documents in 1 file(s) checked", proc.stdout)
+
     def test_a_wrong_pipeline_type_fails(self):
         proc = run([SCHEMA_RUN, os.path.join(FIXTURES, "type-exex.yml")])
         self.assertNotEqual(proc.returncode, 0, "the schema check accepted type: exex")
