@@ -45,7 +45,9 @@ vulnerability-scan: sbom ## grype over the SBOM, failing on VULN_FAIL_ON (high) 
 # run's HOME (private to the run, removed with it), which replaces TANDEM_RELEASE_KEY_DIR for this
 # make and everything it runs, in that step and the later steps of the run (their gpgv checks).
 # Outside Drone, or with no secret: the key of $TANDEM_RELEASE_KEY_DIR (tools/release makes one).
-PIPELINE_KEY_DIR := $(HOME)/.tandem-release-key
+# Short: gpg-agent's sockets (S.gpg-agent.browser) go in its GNUPGHOME, and a socket's path must
+# stay under 108 bytes.
+PIPELINE_KEY_DIR := $(HOME)/rk
 ifeq ($(DRONE),true)
 ifneq ($(or $(if $(TANDEM_RELEASE_SIGNING_KEY),set),$(wildcard $(PIPELINE_KEY_DIR))),)
 export TANDEM_RELEASE_KEY_DIR := $(PIPELINE_KEY_DIR)
@@ -61,6 +63,8 @@ endef
 
 pipeline-release-key:
 	@if [[ -n $${TANDEM_RELEASE_SIGNING_KEY:-} && ! -d $(TANDEM_RELEASE_KEY_DIR)/gnupg ]]; then \
+	   socket=$(TANDEM_RELEASE_KEY_DIR)/gnupg/S.gpg-agent.browser; \
+	   (( $${#socket} < 108 )) || { echo "sign: $$socket is too long for a socket: a shorter runner root" >&2; exit 1; }; \
 	   mkdir -p -m 700 $(TANDEM_RELEASE_KEY_DIR)/gnupg; \
 	   printf '%s\n' "$$TANDEM_RELEASE_SIGNING_KEY" | GNUPGHOME=$(TANDEM_RELEASE_KEY_DIR)/gnupg gpg --batch --quiet --import; \
 	   GNUPGHOME=$(TANDEM_RELEASE_KEY_DIR)/gnupg gpg --batch --yes --export > $(TANDEM_RELEASE_KEY_DIR)/release-signing-key.gpg; \
