@@ -1,0 +1,4 @@
+terraform {
+  # No provider: this module only computes the inventory contract's document.
+  required_version = "1.12.6"
+}

@@ -1,0 +1,4 @@
+output "ids" {
+  description = "Placement group ID by zone key."
+  value       = { for zone, group in hcloud_placement_group.this : zone => tonumber(group.id) }
+}
