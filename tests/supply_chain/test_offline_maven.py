@@ -13,6 +13,8 @@ What is proven, and how honestly:
   sits in the LOCAL repository: Maven Resolver's trusted-checksums post-processor checks every
   artifact on each resolution, also one the local repository already holds, not only downloads;
 - an artifact missing from the record fails the build (failIfMissing), naming it;
+- every recorded file the shared repository holds has the recorded SHA-256 and the SHA-1 the
+  remote published beside it (read only), so the record is of the bytes the repository served;
 - banned versions fail the enforcer, naming each: no vulnerable release is in the local repository
   (and these tests stay offline), so the banned artifacts are STUBS made here (a pom and an empty
   jar with the banned coordinates, their sums added to the copy's record); the rule matches on
@@ -167,20 +169,39 @@ class MavenSupplyChainTest(unittest.TestCase):
         self.assertRegex(out, r"Loaded \d+ trusted checksums from .*checksums\.sha256")
         self.assertIn("BannedDependencies passed", out)
 
-    def test_a_tampered_dependency_jar_in_the_local_repository_fails_naming_it(self):
-        with self.tampered(VERTX_CORE_JAR):
-            code, out = self.mvn("compile")
+    def assert_tampered_jar_fails(self, rel, goal, artifact_id):
+        with self.tampered(rel):
+            code, out = self.mvn(goal)
         self.show(out, "trusted checksum")
         self.assertNotEqual(code, 0, out[-4000:])
-        self.assertIn("Artifact io.vertx:vertx-core:jar:5.0.7 trusted checksum mismatch", out)
+        self.assertIn(f"Artifact {artifact_id} trusted checksum mismatch", out)
+
+    def test_a_tampered_dependency_jar_in_the_local_repository_fails_naming_it(self):
+        self.assert_tampered_jar_fails(VERTX_CORE_JAR, "compile", "io.vertx:vertx-core:jar:5.0.7")
 
     def test_a_tampered_plugin_jar_fails_naming_it(self):
-        with self.tampered(ENFORCER_JAR):
-            code, out = self.mvn("validate")
-        self.show(out, "trusted checksum")
-        self.assertNotEqual(code, 0, out[-4000:])
-        self.assertIn("Artifact org.apache.maven.plugins:maven-enforcer-plugin:jar:3.7.0 trusted checksum "
-                      "mismatch", out)
+        self.assert_tampered_jar_fails(ENFORCER_JAR, "validate",
+                                       "org.apache.maven.plugins:maven-enforcer-plugin:jar:3.7.0")
+
+    def test_the_record_matches_the_shared_repository_and_the_published_sha1(self):
+        """Every recorded file the shared repository holds has the recorded SHA-256, and the SHA-1
+        the remote repository published beside it (the .sha1 the resolver stored on download):
+        the record was taken from the bytes the repository served, not from altered ones."""
+        checked = 0
+        for line in self.pristine_record.splitlines():
+            want, rel = line.split(maxsplit=1)
+            path = SHARED_REPOSITORY / rel
+            if not path.is_file():
+                continue
+            data = path.read_bytes()
+            self.assertEqual(hashlib.sha256(data).hexdigest(), want, rel)
+            sidecar = path.with_name(path.name + ".sha1")
+            if sidecar.is_file():
+                published = sidecar.read_text(encoding="ascii", errors="replace").split()[0].lower()
+                self.assertEqual(hashlib.sha1(data).hexdigest(), published, rel)
+                checked += 1
+        print(f"    {checked} recorded files match their published .sha1")
+        self.assertGreater(checked, 400)
 
     def test_an_artifact_missing_from_the_record_fails_naming_it(self):
         lines = [line for line in self.pristine_record.splitlines() if not line.endswith(VERTX_CORE_JAR)]
