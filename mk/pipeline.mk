@@ -173,7 +173,7 @@ PIPELINE_EVENT ?= push
 PIPELINE_BRANCH ?= main
 PIPELINE_TARGET ?=
 PIPELINE_ONLY ?=
-PIPELINE_EXCLUDE ?= vulnerability-scan
+PIPELINE_EXCLUDE ?= $(if $(filter tandem,$(PIPELINE)),vulnerability-scan)
 PIPELINE_SECRETS_DIR ?=
 PIPELINE_ROOT ?= $(TANDEM_CACHE)/pipeline/runs
 # The runner's environment (a daemon's DRONE_RUNNER_ENVIRON): the paths make exports.
