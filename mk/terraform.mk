@@ -15,8 +15,11 @@ terraform-tools: deps ## build tofu, the hcloud provider (into a filesystem mirr
 terraform-lock: terraform-tools ## rewrite every .terraform.lock.hcl from the mirror (linux_amd64) after a provider bump
 	@for dir in $$(dirname $$(grep -l 'required_providers' terraform/modules/*/versions.tf terraform/envs/*/versions.tf)); do \
 		echo "terraform-lock: $$dir"; \
-		(cd $$dir && TF_DATA_DIR=$(TF_HOME)/data/lock $(TANDEM_TOOLS_DIR)/bin/tofu providers lock \
-			-fs-mirror=$(TF_HOME)/mirror -platform=linux_amd64 >/dev/null); \
+		export TF_DATA_DIR=$(TF_HOME)/data/$$(tr / _ <<<"$$dir"); \
+		rm -f $$dir/.terraform.lock.hcl; \
+		(cd $$dir && $(TANDEM_TOOLS_DIR)/bin/tofu init -backend=false -input=false -no-color >/dev/null && \
+			$(TANDEM_TOOLS_DIR)/bin/tofu providers lock -fs-mirror=$(TF_HOME)/mirror -platform=linux_amd64 \
+			-no-color >/dev/null) || exit 1; \
 	done
 
 test-terraform: terraform-tools ## offline: fmt, init from the mirror, validate, tofu test (mock providers), tflint, checkov, policy, VIP mover contract

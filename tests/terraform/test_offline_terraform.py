@@ -118,7 +118,7 @@ class Linters(unittest.TestCase):
 
     def test_checkov(self):
         proc = tfkit.run([tfkit.CHECKOV, "--directory", ".", "--framework", "terraform", "--skip-download",
-                          "--quiet", "--compact", "--no-guide"], "terraform", timeout=600)
+                          "--quiet", "--compact"], "terraform", timeout=600)
         self.assertEqual(proc.returncode, 0, f"checkov findings:\n{tfkit.explain(proc)}")
         print(f"  checkov: {(proc.stdout.strip().splitlines() or ['clean'])[0]}")
 
