@@ -59,6 +59,44 @@ class Pins(unittest.TestCase):
                 self.assertRegex(text, r'"h1:[A-Za-z0-9+/=]+"')
 
 
+def validations(config_dir):
+    """variable name -> number of its validation blocks, from variables.tf."""
+    counts = {}
+    path = os.path.join(tfkit.ROOT, config_dir, "variables.tf")
+    if not os.path.isfile(path):
+        return counts
+    with open(path, encoding="utf-8") as handle:
+        for block in re.split(r'^variable "', handle.read(), flags=re.M)[1:]:
+            counts[block.split('"', 1)[0]] = len(re.findall(r"^\s*validation\s*\{", block, re.M))
+    return {name: n for name, n in counts.items() if n}
+
+
+def refusal_runs(config_dir):
+    """variable name -> number of run blocks that expect it to refuse a value."""
+    counts = {}
+    tests = os.path.join(tfkit.ROOT, config_dir, "tests")
+    for name in sorted(os.listdir(tests)) if os.path.isdir(tests) else []:
+        with open(os.path.join(tests, name), encoding="utf-8") as handle:
+            for var in re.findall(r"expect_failures\s*=\s*\[var\.(\w+)\]", handle.read()):
+                counts[var] = counts.get(var, 0) + 1
+    return counts
+
+
+class Validations(unittest.TestCase):
+    """Every validation is proven to refuse a bad value: one run with expect_failures each."""
+
+    def test_each_validation_has_a_refusal_run(self):
+        for config_dir in tfkit.config_dirs():
+            runs = refusal_runs(config_dir)
+            for var, count in validations(config_dir).items():
+                with self.subTest(config_dir, variable=var):
+                    self.assertGreaterEqual(runs.get(var, 0), count, f"var.{var} has {count} validation(s)")
+            for var, count in runs.items():
+                with self.subTest(config_dir, variable=var):
+                    self.assertLessEqual(count, validations(config_dir).get(var, 0), f"runs expect var.{var} to refuse, "
+                                         "but it has fewer validations")
+
+
 class Configurations(unittest.TestCase):
     """init (offline, mirror only, lock files read-only), validate and tofu test in each directory."""
 
