@@ -2,9 +2,10 @@
 script (ansible/inventory/tandem.py) and the tests read."""
 import json
 import os
+import subprocess
 
 from . import repo
-from .paths import lab_dir
+from .paths import lab_dir, release_key_dir
 from .paths import lab_env_file as env_path  # the lab always writes its own file
 
 def ssh_key():
@@ -29,6 +30,14 @@ def write_known_hosts(lab, host_key):
     return _write_if_changed(known_hosts(), "\n".join(lines) + "\n")
 
 
+def release_key_fingerprint():
+    """The release key the lab's hosts trust, pinned here by fingerprint (tools/release-key makes the
+    key on first use, outside the repository, and prints its fingerprint)."""
+    tool = os.path.join(os.path.dirname(__file__), "..", "..", "tools", "release-key")
+    env = dict(os.environ, TANDEM_RELEASE_KEY_DIR=release_key_dir())
+    return subprocess.run([tool], env=env, check=True, text=True, stdout=subprocess.PIPE).stdout.strip()
+
+
 def environment(lab):
     nets = {"admin": {"cidr": str(lab.admin_cidr)}}
     for n in lab.networks.values():
@@ -47,6 +56,7 @@ def environment(lab):
         "networks": nets,
         "ssh": {"user": lab.ssh_user, "private_key_file": ssh_key(), "known_hosts_file": known_hosts(),
                 "common_args": ssh_common_args()},
+        "release": {"signing_key_fingerprint": release_key_fingerprint()},
         "apt": {"uri": lab.apt_uri, "suite": lab.suite, "component": "main", "keyring_file": repo.keyring_file()},
         "hosts": [
             {"name": h.name, "zone": h.zone, "groups": list(h.groups), "address": str(h.address),
