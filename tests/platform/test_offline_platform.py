@@ -120,12 +120,12 @@ class ReleaseTest(unittest.TestCase):
             with open(path + ".sha256", "w", encoding="utf-8") as handle:
                 handle.write(digest.stdout)
         with open(os.path.join(self.dist, "tandem-service-9.9.9.cdx.json"), "w", encoding="utf-8") as handle:
-            handle.write("{}\n")
+            handle.write('{"bomFormat": "CycloneDX", "specVersion": "1.6", "components": []}\n')
         self.keydir = os.path.join(self.tmp, "cache", "release-key")
         self.env = dict(os.environ, TANDEM_RELEASE_KEY_DIR=self.keydir, SOURCE_DATE_EPOCH="1700000000")
 
     def release(self):
-        return subprocess.run([RELEASE, self.dist], env=self.env, cwd=self.tmp, text=True,
+        return subprocess.run([RELEASE, self.dist], env=self.env, cwd=REPO, text=True,
                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, check=False)
 
     def test_reproducible_signed_and_verifiable_with_gpgv(self):
