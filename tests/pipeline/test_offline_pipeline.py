@@ -122,6 +122,13 @@ class DroneYmlTest(unittest.TestCase):
                     if "KEY" in variable:
                         self.assertEqual(set(value), {"from_secret"}, f"{step['name']}: {variable} is not from_secret")
 
+    def test_make_lint_runs_the_drone_schema_and_gitleaks(self):
+        proc = run(["make", "-C", REPO, "-n", "lint"])
+        self.assertEqual(proc.returncode, 0, proc.stdout + proc.stderr)
+        self.assertIn("tools/drone-schema/run .drone.yml", proc.stdout)
+        self.assertIn("gitleaks git", proc.stdout)
+        self.assertIn("gitleaks dir", proc.stdout)
+
     def test_yamllint(self):
         proc = run(["yamllint", "-s", "-c", os.path.join(REPO, "ansible", ".yamllint"), DRONE_YML, FIXTURES])
         self.assertEqual(proc.returncode, 0, proc.stdout + proc.stderr)
