@@ -110,7 +110,8 @@ class ReleaseTest(unittest.TestCase):
         digest = pl.run(["sha256sum", os.path.basename(jar)], cwd=dist).stdout
         with open(jar + ".sha256", "w", encoding="utf-8") as handle:
             handle.write(digest)
-        proc = pl.run([os.path.join(pl.REPO, "tools", "release"), dist], cwd=pl.REPO, timeout=300)
+        proc = pl.run([os.path.join(pl.REPO, "tools", "release"), dist], cwd=pl.REPO, timeout=300,
+                      env=dict(os.environ, **pl.path_env()))
         self.assertEqual(proc.returncode, 0, proc.stdout + proc.stderr)
 
 
