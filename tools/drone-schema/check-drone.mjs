@@ -8,47 +8,21 @@
 // of a file the script writes doc_<file>_<N>.ts there, holding the document as JSON twice:
 //   export const schema: DroneCIConfigurationFile = <json>;  // @schemastore/drone
 //   export const tandem: TandemDocument = <json>;            // tandem.ts
-// then runs `tsc --noEmit --strict` on them (tsconfig.json and tandem.ts are copied beside) and
-// reports each error with the document's number, its name and the JSON text at the error.
-// Node's standard library and js-yaml only.
-import { spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+// then runs `tsc --noEmit --strict` on them (tools/tscheck) and reports each error with the
+// document's number, its name and the JSON text at the error. Node's standard library and js-yaml.
+import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { basename, dirname, join, resolve } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { packageVersion, parseArgs, typeCheck, writeTwice } from '../tscheck/tscheck.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
-
-function usage(message) {
-  console.error(`check-drone: ${message}`);
-  console.error('usage: node check-drone.mjs --modules DIR --work DIR FILE.yml...');
-  process.exit(2);
-}
-
-const args = process.argv.slice(2);
-let modules = null;
-let work = null;
-const files = [];
-while (args.length > 0) {
-  const arg = args.shift();
-  if (arg === '--modules') modules = args.shift();
-  else if (arg === '--work') work = args.shift();
-  else if (arg.startsWith('--')) usage(`unknown option ${arg}`);
-  else files.push(arg);
-}
-if (!modules || !work) usage('--modules and --work are required');
-if (files.length === 0) usage('no file given');
-modules = resolve(modules);
-work = resolve(work);
-
-const packageVersion = (name) =>
-  JSON.parse(readFileSync(join(modules, name, 'package.json'), 'utf8')).version;
-const tsc = join(modules, 'typescript', 'bin', 'tsc');
-if (!existsSync(tsc)) usage(`no typescript in ${modules}`);
+const { modules, work, files, usage } = parseArgs('check-drone',
+  'node check-drone.mjs --modules DIR --work DIR FILE.yml...', 'no file given');
 const yaml = createRequire(join(modules, 'noop.js'))('js-yaml');
 
 const problems = [];
-const sources = new Map(); // generated file name -> {file, index, name, json lines, starts}
+const sources = new Map(); // generated file name -> {label, name, json lines, starts}
 let documents = 0;
 for (const file of files) {
   let docs;
@@ -74,11 +48,8 @@ for (const file of files) {
       "import type { TandemDocument } from './tandem';",
       'export const schema: DroneCIConfigurationFile =',
     ];
-    const first = head.length + 1;
-    const second = first + text.split('\n').length + 1;
-    const lines = [...head, `${text};`, 'export const tandem: TandemDocument =', `${text};`, ''];
-    writeFileSync(join(work, `${name}.ts`), lines.join('\n'));
-    sources.set(`${name}.ts`, { label, name: doc.name ?? doc.kind, json: text.split('\n'), starts: [first, second] });
+    const starts = writeTwice(work, name, head, text, 'export const tandem: TandemDocument =');
+    sources.set(`${name}.ts`, { label, name: doc.name ?? doc.kind, json: text.split('\n'), starts });
   });
 }
 if (problems.length > 0) {
@@ -87,37 +58,19 @@ if (problems.length > 0) {
 }
 if (documents === 0) usage('no YAML document in the files given');
 
-copyFileSync(join(here, 'tsconfig.json'), join(work, 'tsconfig.json'));
-copyFileSync(join(here, 'tandem.ts'), join(work, 'tandem.ts'));
-if (!existsSync(join(work, 'node_modules'))) symlinkSync(modules, join(work, 'node_modules'), 'dir');
-
-const result = spawnSync(process.execPath, [tsc, '-p', join(work, 'tsconfig.json'), '--noEmit', '--strict', '--pretty', 'false'],
-  { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
-if (result.error) throw result.error;
-
 // doc_x_1.ts(L,C): error TS...  ->  FILE document 1 (name), as the schema|as Tandem's, at `json line`: error TS...
-const located = /^(?:.*[\\/])?(doc_[A-Za-z0-9_]+\.ts)\((\d+),(\d+)\): (.*)$/;
-const output = `${result.stdout}${result.stderr}`.split('\n').filter((line) => line.trim() !== '');
-let errors = 0;
-for (const line of output) {
-  const match = located.exec(line);
-  const source = match && sources.get(match[1]);
-  if (source) {
-    errors += 1;
-    const at = Number(match[2]);
-    const copy = at >= source.starts[1] ? 1 : 0;
-    const jsonLine = source.json[at - source.starts[copy]] ?? '';
+const { status, errors } = typeCheck({
+  here, work, modules, typeFiles: ['tandem.ts'], pattern: 'doc_[A-Za-z0-9_]+', sources,
+  locate: (source, copy, line, column, error) => {
+    const jsonLine = (source.json[line] ?? '').trim();
     const against = copy === 0 ? 'as the Drone schema' : "as Tandem's pipeline (tandem.ts)";
-    console.error(`${source.label} (${source.name}), ${against}, at ${jsonLine.trim() ? `\`${jsonLine.trim()}\`` : 'the document'}: ${match[4]}`);
-  } else {
-    if (/error TS\d+/.test(line)) errors += 1;
-    console.error(line);
-  }
-}
-if (result.status !== 0) {
-  console.error(`drone schema check failed: ${errors || 'tsc'} error(s) (tsc exit ${result.status})`);
+    return `${source.label} (${source.name}), ${against}, at ${jsonLine ? `\`${jsonLine}\`` : 'the document'}: ${error}`;
+  },
+});
+if (status !== 0) {
+  console.error(`drone schema check failed: ${errors || 'tsc'} error(s) (tsc exit ${status})`);
   process.exit(1);
 }
-console.log(`checked against @schemastore/drone ${packageVersion('@schemastore/drone')} and tandem.ts ` +
-  `with typescript ${packageVersion('typescript')}`);
+console.log(`checked against @schemastore/drone ${packageVersion(modules, '@schemastore/drone')} and tandem.ts ` +
+  `with typescript ${packageVersion(modules, 'typescript')}`);
 console.log(`${documents} documents in ${files.length} file(s) checked`);

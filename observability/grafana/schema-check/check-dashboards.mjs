@@ -8,47 +8,23 @@
 // text twice, verbatim:
 //   export const dashboard: GrafanaDashboard = <json>;  // the schema's Dashboard type
 //   export const typed: TandemDashboard = <json>;       // each panel's options by its plugin's schema
-// then runs `tsc --noEmit --strict` on them (tsconfig.json and schema.ts are copied beside) and
-// reports each error at its line in the JSON file. Also checked: every dashboard's schemaVersion is
-// the one the pinned @grafana/schema writes (its defaultDashboard). Node's standard library only.
-import { spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
-import { basename, dirname, join, relative, resolve } from 'node:path';
+// then runs `tsc --noEmit --strict` on them (tools/tscheck, with schema.ts beside) and reports
+// each error at its line in the JSON file. Also checked: every dashboard's schemaVersion is the one
+// the pinned @grafana/schema writes (its defaultDashboard). Node's standard library only.
+import { readFileSync } from 'node:fs';
+import { basename, dirname, join, relative } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { packageVersion, parseArgs, typeCheck, writeTwice } from '../../../tools/tscheck/tscheck.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
-
-function usage(message) {
-  console.error(`check-dashboards: ${message}`);
-  console.error('usage: node check-dashboards.mjs --modules DIR --work DIR DASHBOARD.json...');
-  process.exit(2);
-}
-
-const args = process.argv.slice(2);
-let modules = null;
-let work = null;
-const files = [];
-while (args.length > 0) {
-  const arg = args.shift();
-  if (arg === '--modules') modules = args.shift();
-  else if (arg === '--work') work = args.shift();
-  else if (arg.startsWith('--')) usage(`unknown option ${arg}`);
-  else files.push(arg);
-}
-if (!modules || !work) usage('--modules and --work are required');
-if (files.length === 0) usage('no dashboard given');
-modules = resolve(modules);
-work = resolve(work);
-
-const packageVersion = (name) =>
-  JSON.parse(readFileSync(join(modules, name, 'package.json'), 'utf8')).version;
-const tsc = join(modules, 'typescript', 'bin', 'tsc');
-if (!existsSync(tsc)) usage(`no typescript in ${modules}`);
+const { modules, work, files, usage } = parseArgs('check-dashboards',
+  'node check-dashboards.mjs --modules DIR --work DIR DASHBOARD.json...', 'no dashboard given');
 
 // The schema version Grafana's own code writes with this release of the schema.
 const schema = await import(pathToFileURL(join(modules, '@grafana', 'schema', 'dist', 'esm', 'index.mjs')).href);
 const schemaVersion = schema.defaultDashboard.schemaVersion;
 if (!Number.isInteger(schemaVersion)) usage('@grafana/schema has no defaultDashboard.schemaVersion');
+const schemaPackage = packageVersion(modules, '@grafana/schema');
 
 const problems = [];
 const sources = new Map(); // generated file name -> {file, starts: [line of each copy of the JSON]}
@@ -64,7 +40,7 @@ for (const file of files) {
   }
   if (dashboard.schemaVersion !== schemaVersion) {
     problems.push(`${file}: schemaVersion is ${JSON.stringify(dashboard.schemaVersion)}, ` +
-      `@grafana/schema ${packageVersion('@grafana/schema')} writes ${schemaVersion}`);
+      `@grafana/schema ${schemaPackage} writes ${schemaVersion}`);
   }
   let name = `dash_${basename(file, '.json').replace(/[^A-Za-z0-9_]/g, '_')}`;
   while (used.has(name)) name += '_';
@@ -74,48 +50,25 @@ for (const file of files) {
     "import type { GrafanaDashboard, TandemDashboard } from './schema';",
     'export const dashboard: GrafanaDashboard =',
   ];
-  const first = head.length + 1;
-  const second = first + text.split('\n').length + 1;
-  const lines = [...head, `${text};`, 'export const typed: TandemDashboard =', `${text};`, ''];
-  writeFileSync(join(work, `${name}.ts`), lines.join('\n'));
-  sources.set(`${name}.ts`, { file, starts: [first, second] });
+  sources.set(`${name}.ts`, { file, starts: writeTwice(work, name, head, text, 'export const typed: TandemDashboard =') });
 }
 if (problems.length > 0) {
   problems.forEach((problem) => console.error(problem));
   process.exit(1);
 }
 
-copyFileSync(join(here, 'tsconfig.json'), join(work, 'tsconfig.json'));
-copyFileSync(join(here, 'schema.ts'), join(work, 'schema.ts'));
-if (!existsSync(join(work, 'node_modules'))) symlinkSync(modules, join(work, 'node_modules'), 'dir');
-
-const result = spawnSync(process.execPath, [tsc, '-p', join(work, 'tsconfig.json'), '--noEmit', '--strict', '--pretty', 'false'],
-  { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
-if (result.error) throw result.error;
-
 // dash_x.ts(L,C): error TS...  ->  dashboards/x.json:L':C: [as Dashboard|with panel options] error TS...
-const located = /^(?:.*[\\/])?(dash_[A-Za-z0-9_]+\.ts)\((\d+),(\d+)\): (.*)$/;
-const output = `${result.stdout}${result.stderr}`.split('\n').filter((line) => line.trim() !== '');
-let errors = 0;
-for (const line of output) {
-  const match = located.exec(line);
-  const source = match && sources.get(match[1]);
-  if (source) {
-    errors += 1;
-    const at = Number(match[2]);
-    const copy = at >= source.starts[1] ? 1 : 0;
-    const jsonLine = at - source.starts[copy] + 1;
+const { status, errors } = typeCheck({
+  here, work, modules, typeFiles: ['schema.ts'], pattern: 'dash_[A-Za-z0-9_]+', sources,
+  locate: (source, copy, line, column, error) => {
     const against = copy === 0 ? 'as Dashboard' : 'with its panel plugins\' options';
-    console.error(`${relative(process.cwd(), source.file) || source.file}:${jsonLine}:${match[3]}: (${against}) ${match[4]}`);
-  } else {
-    if (/error TS\d+/.test(line)) errors += 1;
-    console.error(line);
-  }
-}
-if (result.status !== 0) {
-  console.error(`schema check failed: ${errors || 'tsc'} error(s) (tsc exit ${result.status})`);
+    return `${relative(process.cwd(), source.file) || source.file}:${line + 1}:${column}: (${against}) ${error}`;
+  },
+});
+if (status !== 0) {
+  console.error(`schema check failed: ${errors || 'tsc'} error(s) (tsc exit ${status})`);
   process.exit(1);
 }
-console.log(`checked against @grafana/schema ${packageVersion('@grafana/schema')} (schemaVersion ${schemaVersion}) ` +
-  `with typescript ${packageVersion('typescript')}`);
+console.log(`checked against @grafana/schema ${schemaPackage} (schemaVersion ${schemaVersion}) ` +
+  `with typescript ${packageVersion(modules, 'typescript')}`);
 console.log(`${files.length} dashboards checked`);
