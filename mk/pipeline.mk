@@ -131,8 +131,13 @@ if [[ -n $${TANDEM_DEPLOY_SSH_KEY:-} ]]; then \
 fi
 endef
 
-rollout-staging: pipeline-release-key ## make rollout against STAGING_ENV_FILE (default: the lab's), with the deploy key secret if given
-	@key_args=""; $(with_deploy_key); \
+# Here staging is the lab. lab-end-to-end takes its own lab down at the end, so when staging is the
+# lab and it is down, rollout-staging brings it up first (`make lab`) and deploys with the lab's key.
+rollout-staging: pipeline-release-key ## make rollout against STAGING_ENV_FILE (default: the lab's, made first if it is down), with the deploy key secret if given
+	@key_args=""; \
+	 if [[ "$(STAGING_ENV_FILE)" == "$(TANDEM_ENV_FILE)" ]] && [[ $$($(LAB) status --json | jq .up) != true ]]; then \
+	   echo "rollout-staging: staging is the lab, and it is down: make lab"; $(MAKE) lab; \
+	 else $(with_deploy_key); fi; \
 	 $(MAKE) rollout TANDEM_ENV_FILE=$(STAGING_ENV_FILE) ANSIBLE_ARGS="$(ANSIBLE_ARGS) $$key_args"
 
 rollout-production: pipeline-release-key ## make rollout against PRODUCTION_ENV_FILE, with the deploy key secret if given
