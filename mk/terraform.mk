@@ -22,7 +22,7 @@ terraform-lock: terraform-tools ## rewrite every .terraform.lock.hcl from the mi
 			-no-color >/dev/null) || exit 1; \
 	done
 
-test-terraform: terraform-tools ## offline: fmt, init from the mirror, validate, tofu test (mock providers), tflint, checkov, policy, VIP mover contract
+test-terraform: terraform-tools ## offline: fmt, init from the mirror, validate, tofu test (mock providers), tflint, checkov, VIP mover contract
 	@$(SUITE) $@ tests/terraform 'test_offline_*.py'
 
 OFFLINE_TESTS += test-terraform

@@ -1,5 +1,8 @@
 locals {
   # The policy's rules whose source is on the public side; the rest are the hosts' (nftables).
+  # Their refinements (daddr = vip, listening, ct_state, rate) are nftables' alone: a Hetzner
+  # inbound rule has no destination, so 80/443 open on the LB's own public IPv4 too, where
+  # nftables drops them (only the VIP is accepted).
   public_rules = [for rule in var.policy.inbound : rule if contains(keys(var.public_sources), rule.from)]
 
   # Group → Hetzner rules: one per port (Hetzner takes one port or range per rule), one for ICMP.
@@ -39,7 +42,10 @@ resource "hcloud_firewall" "this" {
 
   lifecycle {
     precondition {
-      condition     = alltrue(flatten([for rule in var.policy.inbound : [for port in rule.ports : contains(keys(var.ports), port)]]))
+      condition = alltrue([
+        for port in flatten(concat([for rule in var.policy.inbound : rule.ports], [for rule in var.policy.outbound : rule.ports])) :
+        contains(keys(var.ports), port)
+      ])
       error_message = "The policy names a port that is not in tandem_ports."
     }
     precondition {

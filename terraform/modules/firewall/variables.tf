@@ -9,14 +9,27 @@ variable "name_prefix" {
 }
 
 variable "policy" {
-  description = "The platform's inbound policy (terraform/policy/firewall.yml, yamldecoded): rules of to, from, proto and port names."
+  description = "The platform's firewall policy (tandem_firewall_policy of ansible/group_vars/all/firewall_policy.yml, yamldecoded): inbound rules of to, from, proto, port names and the nftables-only refinements; outbound rules, which only the hosts enforce."
   type = object({
     inbound = list(object({
       to    = string
       from  = string
       proto = string
       ports = optional(list(string), [])
+      # What only nftables can say (the cloud firewall sees none of it): conntrack state, the VIP
+      # as the only destination, a listening socket, the VRRP interface, a rate.
+      ct_state  = optional(string, "new")
+      daddr     = optional(string)
+      listening = optional(bool, false)
+      via       = optional(string)
+      rate      = optional(string)
     }))
+    outbound = optional(list(object({
+      from  = string
+      to    = string
+      proto = string
+      ports = list(string)
+    })), [])
   })
 
   validation {
@@ -28,6 +41,19 @@ variable "policy" {
       (contains(["tcp", "udp"], rule.proto) ? length(rule.ports) > 0 : length(rule.ports) == 0)
     ])
     error_message = "Each policy rule needs to in lb/app/obs/all, from in any/admin/hosts/lb/app/obs, proto in tcp/udp/icmp/vrrp, and ports exactly when proto is tcp or udp."
+  }
+
+  # The refinements the hosts' nftables rules carry (ansible/roles/firewall): checked here too, so
+  # that a typo in the shared file fails the plan as well as the converge.
+  validation {
+    condition = alltrue([
+      for rule in var.policy.inbound :
+      contains(["new", "any"], rule.ct_state) &&
+      contains(["vip"], coalesce(rule.daddr, "vip")) &&
+      contains(["vrrp"], coalesce(rule.via, "vrrp")) &&
+      can(regex("^[0-9]+/(second|minute|hour|day)$", coalesce(rule.rate, "1/second")))
+    ])
+    error_message = "In a policy rule, ct_state is new or any, daddr can only be vip, via only vrrp, and rate is like 10/second."
   }
 }
 

@@ -4,9 +4,9 @@ locals {
   zone_keys = sort(keys(var.zones))
   labels    = { "tandem-env" = var.environment }
 
-  # One source of truth: the port numbers Ansible uses, and the firewall policy (terraform/policy).
+  # One source of truth: the port numbers and the firewall policy Ansible uses (group_vars/all).
   ports  = yamldecode(file("${path.module}/../../../ansible/group_vars/all/ports.yml")).tandem_ports
-  policy = yamldecode(file("${path.module}/../../policy/firewall.yml"))
+  policy = yamldecode(file("${path.module}/../../../ansible/group_vars/all/firewall_policy.yml")).tandem_firewall_policy
 
   zone_subnets  = { for i, zone in local.zone_keys : "zone-${zone}" => cidrsubnet(var.ip_range, 8, i + 1) }
   admin_cidr    = cidrsubnet(var.ip_range, 8, 255)

@@ -4,10 +4,10 @@ mock_provider "hcloud" {
   }
 }
 
-# The real policy and the real ports: the same files the hosts' nftables rules are checked against.
+# The real policy and the real ports: the same files the hosts' nftables rules are rendered from.
 variables {
   name_prefix = "test"
-  policy      = yamldecode(file("../../policy/firewall.yml"))
+  policy      = yamldecode(file("../../../ansible/group_vars/all/firewall_policy.yml")).tandem_firewall_policy
   ports       = yamldecode(file("../../../ansible/group_vars/all/ports.yml")).tandem_ports
 }
 
@@ -76,6 +76,14 @@ run "bad_policy_rule_refused" {
   command = plan
   variables {
     policy = { inbound = [{ to = "lb", from = "any", proto = "sctp", ports = ["https"] }] }
+  }
+  expect_failures = [var.policy]
+}
+
+run "bad_policy_refinement_refused" {
+  command = plan
+  variables {
+    policy = { inbound = [{ to = "lb", from = "any", proto = "tcp", ports = ["https"], ct_state = "established" }] }
   }
   expect_failures = [var.policy]
 }
