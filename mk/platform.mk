@@ -35,7 +35,7 @@ lint-shell: ## shellcheck over every shell script git knows
 lint-role-specs: ## every role default has its own typed, described argument spec entry
 	$(PYTHON) tools/check-role-specs $(ANSIBLE_DIR)/roles
 
-test-platform-offline: ## offline tests: inventory script, release tool, recap parser, role specs, firewall rulesets
+test-platform-offline: ## offline tests: inventory script, release tool, recap parser, role specs, firewall rulesets, keepalived notify
 	@$(SUITE) $@ tests/platform 'test_offline_*.py'
 
 OFFLINE_TESTS += lint test-platform-offline
