@@ -131,6 +131,7 @@ def inventory(doc):
                 "vip": doc["vip"],
                 "networks": doc["networks"],
                 "apt": doc.get("apt", {}),
+                "egress": doc.get("egress", []),
                 "tandem_release_key_fingerprint": doc["release"]["signing_key_fingerprint"],
             },
         },
