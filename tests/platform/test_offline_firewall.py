@@ -10,7 +10,10 @@ the output chain, must be one the policy names, and every rule the policy names 
 A rule this reader does not understand fails the test, so a new kind of rule cannot slip past it.
 The key facts are asserted on their own as well: SSH only from the admin network, HTTP/HTTPS only
 to the VIP and only with the listening-socket match, VRRP only from the peer LB on the VRRP
-interface. Python 3.11 standard library plus PyYAML (Debian's, which Ansible needs anyway).
+interface. The contract's `egress` entries (a Terraform environment's DNS, mirrors, API and metadata
+service; the lab has none) become output rules on their groups' hosts, each after its "# egress:"
+comment, and the inventory script refuses an entry with a bad proto or CIDR. Python 3.11 standard
+library plus PyYAML (Debian's, which Ansible needs anyway).
 """
 import json
 import os
@@ -149,6 +152,19 @@ def expected_output(env, name, doc, ports):
     return out
 
 
+def egress_lines(env, name):
+    """[(name, nft rule)] of the environment's egress entries for one host, computed here."""
+    groups, out = env.groups(name), []
+    for entry in env.doc.get("egress", []):
+        if "all" not in entry["groups"] and not groups & set(entry["groups"]):
+            continue
+        cidrs, ports = entry["cidrs"], [str(port) for port in entry["ports"]]
+        daddr = cidrs[0] if len(cidrs) == 1 else "{ " + ", ".join(cidrs) + " }"
+        dport = ports[0] if len(ports) == 1 else "{ " + ", ".join(ports) + " }"
+        out.append((entry["name"], f"ip daddr {daddr} {entry['proto']} dport {dport} accept"))
+    return out
+
+
 def nft_check(text):
     """(rc, output) of `nft -c -f` on the text, in an anonymous network namespace."""
     with tempfile.NamedTemporaryFile("w", suffix=".nft") as handle:
@@ -209,8 +225,51 @@ class Firewall(unittest.TestCase):
                     own.append(f"ip daddr {repo.hostname} tcp dport {repo.port or 80} accept")
                 self.assertEqual([line for line in own if line in lines], own)
                 self.assertEqual(kind == "lab", "apt" in env.doc)
+                egress = [rule for _, rule in egress_lines(env, name)]
+                self.assertEqual([line for line in lines if line in egress], egress)
+                own += egress
                 got = rendered_facts([line for line in lines if line not in own], OUTPUT_BASELINE)
                 self.assertEqual(got, expected_output(env, name, self.policy, self.ports))
+
+    def test_egress_only_where_the_environment_names_it(self):
+        """Cloud hosts: each egress entry of their groups, after its comment; the lab: none."""
+        counts = {}
+        for kind, env, name, text in self.each_host():
+            with self.subTest(env=kind, host=name):
+                want = egress_lines(env, name)
+                body = text[text.index("chain output {"):]
+                got = re.findall(r"^\t\t# egress: (\S+)\n\t\t(.*)$", body, re.M)
+                self.assertEqual(got, want)
+                self.assertEqual(body.count("# egress:"), len(want))
+                if kind == "lab":
+                    self.assertEqual(want, [], "the lab's environment names no egress")
+                else:
+                    names = {entry for entry, _ in want}
+                    self.assertTrue({"dns-udp", "dns-tcp", "debian-mirrors"} <= names)
+                    self.assertEqual({"hetzner-metadata", "hetzner-api"} <= names, "lb" in env.groups(name))
+                counts[kind] = counts.get(kind, 0) + len(want)
+        print(f"  egress: {counts} rules rendered (lab none; cloud each after its comment)")
+
+    def test_bad_egress_entry_refused_by_the_inventory(self):
+        """The inventory script (the contract's schema) refuses a bad proto or CIDR before any play."""
+        with open(rolerender.CLOUD_FIXTURE, encoding="utf-8") as handle:
+            doc = json.load(handle)
+        good = doc["egress"][0]
+        for field, value, where in (("proto", "icmp", "$.egress[0].proto"), ("cidrs", ["185.12.64.1"], "$.egress[0].cidrs[0]"),
+                                    ("cidrs", ["10.0.0.0/33"], "$.egress[0].cidrs[0]")):
+            with self.subTest(field=field, value=value), tempfile.NamedTemporaryFile("w", suffix=".json") as handle:
+                json.dump(dict(doc, egress=[dict(good, **{field: value})]), handle)
+                handle.flush()
+                proc = subprocess.run(["/usr/bin/python3", rolerender.INVENTORY, "--list"], text=True,
+                                      capture_output=True, timeout=60, check=False,
+                                      env=dict(os.environ, TANDEM_ENV_FILE=handle.name))
+                self.assertNotEqual(proc.returncode, 0, proc.stdout)
+                self.assertIn(where, proc.stderr)
+        # and the unchanged document is accepted (the refusals above are the bad field's)
+        proc = subprocess.run(["/usr/bin/python3", rolerender.INVENTORY, "--list"], text=True, capture_output=True,
+                              timeout=60, check=False, env=dict(os.environ, TANDEM_ENV_FILE=rolerender.CLOUD_FIXTURE))
+        self.assertEqual(proc.returncode, 0, proc.stderr)
+        self.assertEqual(json.loads(proc.stdout)["all"]["vars"]["egress"], doc["egress"])
 
     def test_ssh_only_from_the_admin_network(self):
         ssh = self.ports["ssh"]

@@ -18,6 +18,7 @@ locals {
       common_args      = "-o StrictHostKeyChecking=yes -o UserKnownHostsFile=${var.ssh.known_hosts_file}"
     }
     release = { signing_key_fingerprint = var.release_signing_key_fingerprint }
+    egress  = var.egress
     hosts   = [for name in sort([for host in var.hosts : host.name]) : one([for host in var.hosts : host if host.name == name])]
   }
 }

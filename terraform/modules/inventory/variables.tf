@@ -81,3 +81,26 @@ variable "hosts" {
     error_message = "hosts must not be empty, and host names must be unique."
   }
 }
+
+variable "egress" {
+  description = "What hosts may send beyond the environment (contract egress): per entry a short name, destination CIDRs, proto (tcp, udp), port numbers and the host groups it applies to (all, lb, app, obs). The firewall role renders each into the output chain."
+  type = list(object({
+    name   = string
+    cidrs  = list(string)
+    proto  = string
+    ports  = list(number)
+    groups = list(string)
+  }))
+  default = []
+
+  validation {
+    condition = alltrue([
+      for entry in var.egress :
+      can(regex("^[a-z][a-z0-9-]*$", entry.name)) && contains(["tcp", "udp"], entry.proto) &&
+      length(entry.cidrs) > 0 && alltrue([for cidr in entry.cidrs : can(cidrnetmask(cidr))]) &&
+      length(entry.ports) > 0 && alltrue([for port in entry.ports : port == floor(port) && port >= 1 && port <= 65535]) &&
+      length(entry.groups) > 0 && alltrue([for group in entry.groups : contains(["all", "lb", "app", "obs"], group)])
+    ]) && length(distinct([for entry in var.egress : entry.name])) == length(var.egress)
+    error_message = "Each egress entry needs a unique lower-case name, IPv4 CIDRs, proto tcp or udp, ports 1-65535 and groups of all, lb, app, obs."
+  }
+}

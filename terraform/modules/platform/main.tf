@@ -134,6 +134,24 @@ locals {
   ])
 }
 
+locals {
+  # What the hosts send beyond the environment (inventory contract `egress`); the firewall role
+  # renders each entry into the output chain of its groups' hosts. Everything else stays dropped.
+  egress = [
+    # DNS to the resolvers (udp, and tcp for large answers).
+    { name = "dns-udp", cidrs = var.dns_resolvers, proto = "udp", ports = [53], groups = ["all"] },
+    { name = "dns-tcp", cidrs = var.dns_resolvers, proto = "tcp", ports = [53], groups = ["all"] },
+    # apt from Debian's mirrors: names, not addresses (every IPv4 address unless narrowed).
+    { name = "debian-mirrors", cidrs = var.debian_mirror_cidrs, proto = "tcp", ports = [80, 443], groups = ["all"] },
+    # The floating-IP mover (keepalived's notify script, LBs only): the metadata service tells it
+    # its server ID, the Hetzner API moves the IP. The API is a name whose addresses change, so its
+    # rule allows https to every IPv4 address (with the default mirrors, the rule above does too;
+    # this one stays when the mirrors are narrowed).
+    { name = "hetzner-metadata", cidrs = ["169.254.169.254/32"], proto = "tcp", ports = [80], groups = ["lb"] },
+    { name = "hetzner-api", cidrs = ["0.0.0.0/0"], proto = "tcp", ports = [443], groups = ["lb"] },
+  ]
+}
+
 module "inventory" {
   source = "../inventory"
 
@@ -159,4 +177,5 @@ module "inventory" {
   }
   release_signing_key_fingerprint = var.release_signing_key_fingerprint
   hosts                           = local.hosts
+  egress                          = local.egress
 }

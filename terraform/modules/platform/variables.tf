@@ -105,3 +105,25 @@ variable "protect" {
   type        = bool
   default     = false
 }
+
+variable "dns_resolvers" {
+  description = "The recursive DNS resolvers the hosts use (egress udp and tcp 53), as /32 CIDRs. Default: the resolvers Hetzner runs for servers in its network (docs.hetzner.com/networking/dns/faq/nameservers points to their list); check a first host's resolv.conf."
+  type        = list(string)
+  default     = ["185.12.64.1/32", "185.12.64.2/32"]
+
+  validation {
+    condition     = length(var.dns_resolvers) > 0 && alltrue([for cidr in var.dns_resolvers : can(cidrnetmask(cidr))])
+    error_message = "dns_resolvers must be a non-empty list of IPv4 CIDRs, for example 185.12.64.1/32."
+  }
+}
+
+variable "debian_mirror_cidrs" {
+  description = "Where the hosts may fetch Debian packages (egress tcp 80 and 443). The mirrors are names whose addresses change, so the default is every IPv4 address; narrow it to a proxy or a mirror of your own."
+  type        = list(string)
+  default     = ["0.0.0.0/0"]
+
+  validation {
+    condition     = length(var.debian_mirror_cidrs) > 0 && alltrue([for cidr in var.debian_mirror_cidrs : can(cidrnetmask(cidr))])
+    error_message = "debian_mirror_cidrs must be a non-empty list of IPv4 CIDRs, for example 0.0.0.0/0."
+  }
+}

@@ -40,6 +40,10 @@ run "the_contract_document" {
     error_message = "Unset optional fields are left out."
   }
   assert {
+    condition     = length(output.environment.egress) == 0
+    error_message = "Without var.egress the document's egress is an empty list."
+  }
+  assert {
     condition     = output.environment_json == jsonencode(output.environment)
     error_message = "The JSON output is the document."
   }
@@ -97,4 +101,22 @@ run "duplicate_host_refused" {
     ]
   }
   expect_failures = [var.hosts]
+}
+
+run "egress_is_passed_through" {
+  variables {
+    egress = [{ name = "dns-udp", cidrs = ["192.0.2.53/32"], proto = "udp", ports = [53], groups = ["all"] }]
+  }
+  assert {
+    condition     = output.environment.egress[0].name == "dns-udp" && jsonencode(output.environment.egress[0].ports) == "[53]"
+    error_message = "The egress entries are the document's egress."
+  }
+}
+
+run "egress_with_bad_proto_refused" {
+  command = plan
+  variables {
+    egress = [{ name = "dns", cidrs = ["192.0.2.53/32"], proto = "icmp", ports = [53], groups = ["all"] }]
+  }
+  expect_failures = [var.egress]
 }

@@ -75,3 +75,44 @@ run "bad_vrrp_ip_range_refused" {
   variables { vrrp_ip_range = "10.254.0.0" }
   expect_failures = [var.vrrp_ip_range]
 }
+
+run "egress_for_dns_mirrors_and_the_mover" {
+  assert {
+    condition = {
+      for entry in output.environment.egress : entry.name => "${entry.proto} ${join(",", entry.ports)} ${join(",", entry.cidrs)} ${join(",", entry.groups)}"
+      } == {
+      "dns-udp"          = "udp 53 185.12.64.1/32,185.12.64.2/32 all"
+      "dns-tcp"          = "tcp 53 185.12.64.1/32,185.12.64.2/32 all"
+      "debian-mirrors"   = "tcp 80,443 0.0.0.0/0 all"
+      "hetzner-metadata" = "tcp 80 169.254.169.254/32 lb"
+      "hetzner-api"      = "tcp 443 0.0.0.0/0 lb"
+    }
+    error_message = "Egress: DNS to the resolvers for all hosts, Debian's mirrors for all, metadata and API for the LBs."
+  }
+}
+
+run "egress_follows_the_variables" {
+  variables {
+    dns_resolvers       = ["192.0.2.53/32"]
+    debian_mirror_cidrs = ["198.51.100.0/24"]
+  }
+  assert {
+    condition = (
+      join(" ", flatten([for entry in output.environment.egress : entry.cidrs if startswith(entry.name, "dns-")])) == "192.0.2.53/32 192.0.2.53/32" &&
+      join(" ", flatten([for entry in output.environment.egress : entry.cidrs if entry.name == "debian-mirrors"])) == "198.51.100.0/24"
+    )
+    error_message = "The DNS and mirror entries take their CIDRs from the variables."
+  }
+}
+
+run "bad_dns_resolvers_refused" {
+  command = plan
+  variables { dns_resolvers = ["185.12.64.1"] }
+  expect_failures = [var.dns_resolvers]
+}
+
+run "bad_debian_mirror_cidrs_refused" {
+  command = plan
+  variables { debian_mirror_cidrs = [] }
+  expect_failures = [var.debian_mirror_cidrs]
+}
