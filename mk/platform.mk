@@ -5,6 +5,10 @@ ANSIBLE_DIR := ansible
 # Ansible always runs under Debian's python (another python3 may come first on PATH). The
 # inventory reads $TANDEM_ENV_FILE; group_vars read $TANDEM_PKI_DIR, $TANDEM_RELEASE_KEY_DIR and
 # $TANDEM_DIST_DIR (all exported by the Makefile).
+# SSH's multiplexing sockets in the cache, not in $HOME/.ansible/cp: a socket's path must stay under
+# 108 bytes (with the 17 characters ssh appends while it makes one), and a Drone step's HOME
+# (<root>/drone-<16 characters>/home/drone) leaves too few. Exported: the tests' playbooks use it too.
+export ANSIBLE_SSH_CONTROL_PATH_DIR := $(TANDEM_CACHE)/ansible-cp
 ANSIBLE_PLAYBOOK := cd $(ANSIBLE_DIR) && ANSIBLE_CONFIG=ansible.cfg TANDEM_DIST_DIR=$(abspath $(DIST_DIR)) \
 	$(PYTHON) /usr/bin/ansible-playbook
 # Offline lint uses the fixture environment (same shape as the lab's).
